@@ -1,0 +1,66 @@
+# Internkontroll: build and test entry points.
+#
+#   make run                        venv + install, migrate, demo data if empty, serve
+#                                   (HOST and PORT from the environment, default 127.0.0.1:8000)
+#   make test                       ruff, then pytest on SQLite and again on a throwaway PostgreSQL
+#   make test PYTEST_ARGS="-k login"
+#   make lint | migrate | demo | clean
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+# pytest exits 5 when it collects no tests: accepted only when PYTEST_ARGS narrows the run.
+NO_TESTS_OK := $(if $(strip $(PYTEST_ARGS)),5,0)
+
+# Stamps: reinstall only when pyproject.toml / package-lock.json change.
+INSTALLED := $(VENV)/.installed-dev
+NODE_INSTALLED := node_modules/.installed
+
+.PHONY: run test lint migrate demo install clean
+
+run: $(INSTALLED)
+	$(BIN)/internkontroll migrate
+	$(BIN)/internkontroll demo --if-empty
+	exec $(BIN)/internkontroll serve
+
+# Every step runs even if an earlier one failed; the target fails if any did.
+test: $(INSTALLED) $(NODE_INSTALLED)
+	@lint=0; sqlite=0; postgres=0; \
+	banner() { printf '\n==================== %s ====================\n' "$$1"; }; \
+	ok() { [ "$$1" -eq 0 ] || [ "$$1" -eq $(NO_TESTS_OK) ]; }; \
+	banner "ruff check ."; \
+	$(BIN)/ruff check . || lint=$$?; \
+	banner "pytest leg 1/2: SQLite (DATABASE_URL unset)"; \
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) || sqlite=$$?; \
+	banner "pytest leg 2/2: PostgreSQL (throwaway server)"; \
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest $(PYTEST_ARGS) || postgres=$$?; \
+	banner "summary"; \
+	echo "ruff: exit $$lint   SQLite leg: exit $$sqlite   PostgreSQL leg: exit $$postgres"; \
+	[ "$$lint" -eq 0 ] && ok "$$sqlite" && ok "$$postgres"
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+migrate: $(INSTALLED)
+	$(BIN)/internkontroll migrate
+
+demo: $(INSTALLED)
+	$(BIN)/internkontroll demo --if-empty
+
+install: $(INSTALLED)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@
+
+$(NODE_INSTALLED): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules var
