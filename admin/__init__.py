@@ -1,0 +1,1 @@
+"""The piccolo-admin site for system administrators, mounted at /admin/."""

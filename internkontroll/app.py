@@ -1,0 +1,99 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+
+from admin.site import admin_route
+from internkontroll import __version__, db
+from internkontroll.audit.routes import AuditController
+from internkontroll.auth.routes import AuthApiController, AuthController
+from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
+from internkontroll.settings import Settings, get_settings
+from internkontroll.web.errors import EXCEPTION_HANDLERS
+from internkontroll.web.middleware import SessionAuthMiddleware
+from internkontroll.web.templating import template_config
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+CSRF_COOKIE = "ik_csrftoken"
+CSRF_HEADER = "x-csrftoken"
+
+log = logging.getLogger("internkontroll")
+
+
+@get("/healthz", tags=["Drift"], summary="Hälsokontroll")
+async def healthz() -> dict[str, str]:
+    """Checks the database and names the engine."""
+    try:
+        await db.ping()
+    except Exception as exc:  # any database failure means unhealthy
+        log.warning("Health check failed: %s", exc)
+        raise HTTPException(
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            detail="Databasen svarar inte.",
+            extra={"database": db.engine_name()},
+        ) from exc
+    return {"status": "ok", "database": db.engine_name(), "version": __version__}
+
+
+def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Litestar:
+    """Build the Litestar app; the pool is opened in the lifespan when use_pool is set."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar):
+        if use_pool:
+            await db.start_pool(settings.db_pool_max)
+        try:
+            yield
+        finally:
+            if use_pool:
+                await db.close_pool()
+
+    return Litestar(
+        route_handlers=[
+            healthz,
+            AuthController,
+            AuthApiController,
+            OrganisationPages,
+            OrganisationApi,
+            AuditController,
+            admin_route(settings),
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], include_in_schema=False
+            ),
+        ],
+        middleware=[SessionAuthMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            header_name=CSRF_HEADER,
+            cookie_secure=settings.production,
+            cookie_samesite="lax",
+            exclude=["/admin", "/api/login"],
+        ),
+        template_config=template_config(),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Internkontroll API",
+            version=__version__,
+            description=(
+                "JSON-API för internkontroll och riskbedömning. Inloggning med sessionskaka."
+            ),
+        ),
+        state=State({"settings": settings}),
+        lifespan=[lifespan],
+        debug=False,
+        logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}),
+    )

@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn: `internkontroll.asgi:app`."""
+
+from internkontroll.app import create_app
+
+app = create_app()

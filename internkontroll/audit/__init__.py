@@ -1,0 +1,1 @@
+"""The audit trail: who changed what, when, before and after."""

@@ -1,0 +1,1 @@
+"""The organisation: municipality, boards, departments, processes and risk categories."""

@@ -1,0 +1,16 @@
+"""Piccolo configuration: the engine comes from the validated settings."""
+
+from piccolo.conf.apps import AppRegistry
+
+from internkontroll.db import build_engine
+from internkontroll.settings import get_settings
+
+DB = build_engine(get_settings().database)
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "piccolo.apps.user.piccolo_app",
+        "piccolo_api.session_auth.piccolo_app",
+        "internkontroll.piccolo_app",
+    ]
+)

@@ -1,0 +1,169 @@
+"""Settings read from the environment and checked once at start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+TRUE_WORDS = {"1", "true", "yes", "on", "ja"}
+FALSE_WORDS = {"0", "false", "no", "off", "nej", ""}
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"Ogiltig inställning {name}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Which engine to use and how to reach it."""
+
+    engine: str  # "sqlite" or "postgres"
+    sqlite_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str | None = None
+    password: str | None = None
+    database: str | None = None
+
+    def describe(self) -> str:
+        """A human description without the password."""
+        if self.engine == "sqlite":
+            return f"SQLite ({self.sqlite_path})"
+        return f"PostgreSQL ({self.user}@{self.host}:{self.port}/{self.database})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every runtime setting of the application."""
+
+    database: DatabaseConfig
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    production: bool = False
+    data_dir: Path = Path("var")
+    upload_dir: Path = Path("var/uploads")
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    db_pool_max: int = 10
+    session_hours: int = 8
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise SettingsError(name, f"ska vara true eller false (fick {raw!r})")
+
+
+def _parse_int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"ska vara ett heltal (fick {raw!r})") from None
+    if not low <= value <= high:
+        raise SettingsError(name, f"ska ligga mellan {low} och {high} (fick {value})")
+    return value
+
+
+def parse_database_url(raw: str | None, data_dir: Path) -> DatabaseConfig:
+    """Turn DATABASE_URL into a DatabaseConfig; unset means an SQLite file in the data dir."""
+    if raw is None or not raw.strip():
+        return DatabaseConfig(engine="sqlite", sqlite_path=data_dir / "internkontroll.sqlite")
+    parts = urlsplit(raw.strip())
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc or not path or path == "/":
+            raise SettingsError(
+                "DATABASE_URL", "skriv sqlite:///relativ/sökväg eller sqlite:////absolut"
+            )
+        return DatabaseConfig(engine="sqlite", sqlite_path=Path(path[1:]))
+    if parts.scheme in {"postgresql", "postgres"}:
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise SettingsError("DATABASE_URL", "porten är inte ett tal") from None
+        database = unquote(parts.path.lstrip("/"))
+        if not parts.hostname or not database:
+            raise SettingsError(
+                "DATABASE_URL", "ska ha formen postgresql://användare:lösenord@värd:port/databas"
+            )
+        return DatabaseConfig(
+            engine="postgres",
+            host=parts.hostname,
+            port=port,
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            database=database,
+        )
+    raise SettingsError(
+        "DATABASE_URL", f"okänt schema {parts.scheme!r}; använd postgresql:// eller sqlite:///"
+    )
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """Generate the secret once and keep it beside the embedded database."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
+    return secret
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise SettingsError naming the first bad one."""
+    env = os.environ if environ is None else environ
+    production = _parse_bool("PRODUCTION", env.get("PRODUCTION", "false"))
+    data_dir = Path(env.get("DATA_DIR", "var"))
+    database = parse_database_url(env.get("DATABASE_URL"), data_dir)
+    secret_key = env.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if production:
+            raise SettingsError("SECRET_KEY", "krävs när PRODUCTION=true")
+        secret_key = _embedded_secret(data_dir)
+    elif len(secret_key) < 32:
+        raise SettingsError("SECRET_KEY", "ska vara minst 32 tecken")
+    host = env.get("HOST", "127.0.0.1").strip()
+    if not host:
+        raise SettingsError("HOST", "får inte vara tom")
+    port = _parse_int("PORT", env.get("PORT", "8000"), 1, 65535)
+    upload_dir = Path(env.get("UPLOAD_DIR") or data_dir / "uploads")
+    raw_hosts = env.get("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    allowed_hosts = tuple(h.strip() for h in raw_hosts.split(",") if h.strip())
+    if not allowed_hosts:
+        raise SettingsError("ALLOWED_HOSTS", "ange minst ett värdnamn")
+    pool_max = _parse_int("DB_POOL_MAX", env.get("DB_POOL_MAX", "10"), 1, 200)
+    session_hours = _parse_int("SESSION_HOURS", env.get("SESSION_HOURS", "8"), 1, 168)
+    return Settings(
+        database=database,
+        secret_key=secret_key,
+        host=host,
+        port=port,
+        production=production,
+        data_dir=data_dir,
+        upload_dir=upload_dir,
+        allowed_hosts=allowed_hosts,
+        db_pool_max=pool_max,
+        session_hours=session_hours,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()

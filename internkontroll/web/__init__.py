@@ -1,0 +1,1 @@
+"""Shared web plumbing: session middleware, templating, error pages."""

@@ -1,0 +1,130 @@
+"""Turn errors into Swedish answers: JSON for the API, pages for people, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from internkontroll.errors import DomainError, FieldError, TooManyAttempts, ValidationFailed
+
+log = logging.getLogger("internkontroll")
+
+STATUS_TITLES = {
+    400: "Felaktig begäran",
+    401: "Inloggning krävs",
+    403: "Åtkomst nekad",
+    404: "Sidan finns inte",
+    405: "Metoden stöds inte",
+    409: "Ändringen är inte tillåten",
+    413: "För stor begäran",
+    422: "Ogiltiga uppgifter",
+    429: "För många försök",
+    500: "Något gick fel",
+}
+CSRF_MESSAGE = "Formuläret har gått ut. Ladda om sidan och försök igen."
+STATUS_MESSAGES = {
+    401: "Du behöver logga in.",
+    403: "Du har inte behörighet till detta.",
+    404: "Det du söker finns inte, eller så har du inte tillgång till det.",
+    405: "Metoden stöds inte för denna adress.",
+    500: (
+        "Ett oväntat fel inträffade. Felet är loggat; försök igen eller kontakta systemförvaltaren."
+    ),
+}
+
+
+def wants_json(request: Request) -> bool:
+    """API paths, and clients asking for JSON, get JSON errors."""
+    if request.url.path.startswith(("/api/", "/healthz", "/schema")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _answer(
+    request: Request,
+    status: int,
+    message: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    if wants_json(request):
+        body: dict[str, Any] = {"status_code": status, "detail": message}
+        if errors:
+            body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    return Template(
+        template_name="error.html",
+        context={
+            "status": status,
+            "title": STATUS_TITLES.get(status, "Fel"),
+            "message": message,
+            "errors": errors or [],
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response[Any]:
+    """Errors raised by services on purpose."""
+    headers = None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    errors = exc.errors if isinstance(exc, ValidationFailed) else None
+    return _answer(request, exc.status_code, exc.message, errors, headers)
+
+
+def validation_error_handler(request: Request, exc: ValidationException) -> Response[Any]:
+    """Malformed input caught by Litestar: 422 naming each field."""
+    errors: list[FieldError] = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "body")
+            errors.append(FieldError(field, "saknas eller har fel format"))
+    if not errors:
+        errors.append(FieldError("body", "kunde inte tolkas"))
+    message = "Ogiltiga uppgifter: " + ", ".join(e.field for e in errors)
+    return _answer(request, 422, message, errors)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
+    """Litestar's own HTTP errors, in Swedish; pages send anonymous users to the login page."""
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/login?next={quote(target, safe='')}", status_code=303)
+    if "csrf" in (exc.detail or "").lower():
+        message = CSRF_MESSAGE
+    elif exc.detail and exc.detail != HTTPStatus(status).phrase and not exc.detail.isascii():
+        # Our own Swedish detail; Litestar's English defaults are replaced below.
+        message = exc.detail
+    else:
+        message = STATUS_MESSAGES.get(status, "")
+    return _answer(request, status, message or STATUS_TITLES.get(status, "Fel"))
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response[Any]:
+    """Anything unexpected: log it, show a calm Swedish page."""
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, STATUS_MESSAGES[500])
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,63 @@
+"""Jinja2 setup: Swedish labels, date formats and the permission check for templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.template.config import TemplateConfig
+
+from internkontroll.auth.permissions import Action, can
+from internkontroll.organisation.tables import BOARD_KIND_LABELS
+from internkontroll.timeutil import format_datetime
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+BOARD_ROLE_LABELS = {
+    "secretary": "Nämndsekreterare",
+    "preparer": "Handläggare",
+    "control_owner": "Kontrollansvarig",
+    "viewer": "Ledamot (läsbehörighet)",
+}
+GLOBAL_ROLE_LABELS = {
+    "admin": "Systemförvaltare",
+    "coordinator": "Internkontrollsamordnare",
+    "auditor": "Revisor",
+}
+
+
+def _can(principal: Any, action: str, board_id: int | None = None) -> bool:
+    return can(principal, Action(action), board_id)
+
+
+def build_environment() -> Environment:
+    """The Jinja environment with the app's filters and globals."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        can=_can,
+        board_role_labels=BOARD_ROLE_LABELS,
+        global_role_labels=GLOBAL_ROLE_LABELS,
+        board_kind_labels=BOARD_KIND_LABELS,
+    )
+    env.filters["datetime"] = format_datetime
+    return env
+
+
+def template_config() -> TemplateConfig:
+    """Litestar's template configuration."""
+    return TemplateConfig(
+        engine=JinjaTemplateEngine.from_environment(build_environment()),
+    )
+
+
+def page(template: str, *, status_code: int = 200, **context: Any) -> Template:
+    """Render a page template."""
+    return Template(template_name=template, context=context, status_code=status_code)
