@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from internkontroll.audit.services import AuditFilter, distinct_values, list_events
@@ -101,15 +101,15 @@ class AuditController(Controller):
     @get("/api/audit", summary="Granskningsloggen, filtrerad")
     async def api_events(
         self,
-        entity: str | None = None,
-        action: str | None = None,
-        actor: str | None = None,
-        board_id: int | None = None,
-        entity_id: str | None = None,
-        date_from: dt.date | None = Parameter(query="from", default=None),
-        date_to: dt.date | None = Parameter(query="to", default=None),
-        limit: int = Parameter(default=PAGE_SIZE, ge=1, le=200),
-        offset: int = Parameter(default=0, ge=0),
+        entity: FromQuery[str | None] = None,
+        action: FromQuery[str | None] = None,
+        actor: FromQuery[str | None] = None,
+        board_id: FromQuery[int | None] = None,
+        entity_id: FromQuery[str | None] = None,
+        date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = PAGE_SIZE,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> AuditPage:
         """Events newest first; filters combine with AND."""
         rows, total = await list_events(
@@ -123,13 +123,13 @@ class AuditController(Controller):
     async def page(
         self,
         request: Request,
-        entity: str | None = None,
-        action: str | None = None,
-        actor: str | None = None,
-        board_id: int | None = None,
-        date_from: dt.date | None = Parameter(query="from", default=None),
-        date_to: dt.date | None = Parameter(query="to", default=None),
-        offset: int = Parameter(default=0, ge=0),
+        entity: FromQuery[str | None] = None,
+        action: FromQuery[str | None] = None,
+        actor: FromQuery[str | None] = None,
+        board_id: FromQuery[int | None] = None,
+        date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Template:
         """The audit trail page with filters and paging."""
         filters = _filter(entity, action, actor, board_id, None, date_from, date_to)

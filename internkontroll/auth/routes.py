@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import JSONBody, URLEncodedBody
+from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
@@ -72,7 +72,7 @@ class AuthController(Controller):
     tags = ["Inloggning"]
 
     @get("/login", include_in_schema=False)
-    async def login_page(self, request: Request, next: str = "/") -> Template | Redirect:
+    async def login_page(self, request: Request, next: FromQuery[str] = "/") -> Template | Redirect:
         """The Swedish login page."""
         if request.scope.get("user") is not None:
             return Redirect(safe_next(next), status_code=303)
