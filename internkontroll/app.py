@@ -9,16 +9,15 @@ from pathlib import Path
 from litestar import Litestar, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from admin.site import admin_route
 from internkontroll import __version__, db
 from internkontroll.audit.routes import AuditController
 from internkontroll.auth.routes import AuthApiController, AuthController
+from internkontroll.errors import Unavailable
 from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
 from internkontroll.settings import Settings, get_settings
 from internkontroll.web.errors import EXCEPTION_HANDLERS
@@ -39,11 +38,7 @@ async def healthz() -> dict[str, str]:
         await db.ping()
     except Exception as exc:  # any database failure means unhealthy
         log.warning("Health check failed: %s", exc)
-        raise HTTPException(
-            status_code=HTTP_503_SERVICE_UNAVAILABLE,
-            detail="Databasen svarar inte.",
-            extra={"database": db.engine_name()},
-        ) from exc
+        raise Unavailable("Databasen svarar inte.") from exc
     return {"status": "ok", "database": db.engine_name(), "version": __version__}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from litestar.exceptions import PermissionDeniedException
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -49,6 +51,16 @@ class Conflict(DomainError):
     """The change is not allowed in the entity's current state."""
 
     status_code = 409
+
+
+class Unavailable(DomainError):
+    """A dependency such as the database does not answer."""
+
+    status_code = 503
+
+
+class Forbidden(PermissionDeniedException):
+    """403 raised by the permission module, carrying its own Swedish message."""
 
 
 class LoginFailed(DomainError):

@@ -25,7 +25,6 @@ os.environ.pop("SECRET_KEY", None)
 import httpx  # noqa: E402
 from piccolo.apps.user.tables import BaseUser  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
-from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
 
 from internkontroll.db import current_engine  # noqa: E402
 from internkontroll.settings import get_settings  # noqa: E402
@@ -94,6 +93,17 @@ class DatabaseFactory:
             return name
         path = tmp_path / "test.sqlite"
         shutil.copyfile(self.template_path, path)
+        self.engine.path = str(path)
+        return str(path)
+
+    def empty(self, tmp_path: Path) -> str:
+        """Point the engine at a new database with no tables at all."""
+        if isinstance(self.engine, PostgresEngine):
+            name = f"ik_e_{os.getpid()}_{next(_counter)}"
+            asyncio.run(self._pg_recreate(name))
+            self.engine.config["database"] = name
+            return name
+        path = tmp_path / "empty.sqlite"
         self.engine.path = str(path)
         return str(path)
 
@@ -220,7 +230,9 @@ def csrf_token(http: httpx.AsyncClient) -> str:
     return http.cookies.get("ik_csrftoken", "")
 
 
-async def login(http: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD) -> httpx.Response:
+async def login(
+    http: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD
+) -> httpx.Response:
     """Log in through the login form, as a browser would."""
     await http.get("/login")
     return await http.post(

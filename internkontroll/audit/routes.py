@@ -106,8 +106,8 @@ class AuditController(Controller):
         actor: FromQuery[str | None] = None,
         board_id: FromQuery[int | None] = None,
         entity_id: FromQuery[str | None] = None,
-        date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
-        date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
+        date_from: FromQuery[dt.date | None] = None,
+        date_to: FromQuery[dt.date | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = PAGE_SIZE,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> AuditPage:
@@ -127,8 +127,8 @@ class AuditController(Controller):
         action: FromQuery[str | None] = None,
         actor: FromQuery[str | None] = None,
         board_id: FromQuery[int | None] = None,
-        date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
-        date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
+        date_from: FromQuery[dt.date | None] = None,
+        date_to: FromQuery[dt.date | None] = None,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Template:
         """The audit trail page with filters and paging."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from litestar.exceptions import PermissionDeniedException
-
 from internkontroll.auth.principal import Principal
+from internkontroll.errors import Forbidden
 
 
 class Action(StrEnum):
@@ -73,7 +72,7 @@ def can(principal: Principal | None, action: Action, board_id: int | None = None
 def require(principal: Principal | None, action: Action, board_id: int | None = None) -> None:
     """Raise 403 with a Swedish message unless the principal may perform the action."""
     if not can(principal, action, board_id):
-        raise PermissionDeniedException(detail=DENIED_MESSAGE)
+        raise Forbidden(detail=DENIED_MESSAGE)
 
 
 def readable_board_ids(principal: Principal) -> set[int] | None:

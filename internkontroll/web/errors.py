@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +15,13 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from internkontroll.errors import DomainError, FieldError, TooManyAttempts, ValidationFailed
+from internkontroll.errors import (
+    DomainError,
+    FieldError,
+    Forbidden,
+    TooManyAttempts,
+    ValidationFailed,
+)
 
 log = logging.getLogger("internkontroll")
 
@@ -107,8 +112,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
         return Redirect(f"/login?next={quote(target, safe='')}", status_code=303)
     if "csrf" in (exc.detail or "").lower():
         message = CSRF_MESSAGE
-    elif exc.detail and exc.detail != HTTPStatus(status).phrase and not exc.detail.isascii():
-        # Our own Swedish detail; Litestar's English defaults are replaced below.
+    elif isinstance(exc, Forbidden):
         message = exc.detail
     else:
         message = STATUS_MESSAGES.get(status, "")
