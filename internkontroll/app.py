@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
                 "JSON-API för internkontroll och riskbedömning. Inloggning med sessionskaka."
             ),
         ),
+        allowed_hosts=list(settings.allowed_hosts) if settings.production else None,
         state=State({"settings": settings}),
         lifespan=[lifespan],
         debug=False,
