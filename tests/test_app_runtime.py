@@ -60,7 +60,10 @@ async def test_internal_error_never_shows_a_traceback(db, settings, monkeypatch,
 
     monkeypatch.setattr(organisation, "visible_boards", broken)
     await make_user("anna")
-    app = create_app(dataclasses.replace(settings, production=production), use_pool=False)
+    app = create_app(
+        dataclasses.replace(settings, production=production, allowed_hosts=("testserver",)),
+        use_pool=False,
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
         base_url="https://testserver",
@@ -88,3 +91,18 @@ async def test_lifespan_opens_and_closes_the_postgres_pool(db, settings):
             assert (await http.get("/healthz")).status_code == 200
     if is_postgres():
         assert engine.pool is None
+
+
+async def test_production_refuses_unknown_host(db, settings):
+    app = create_app(
+        dataclasses.replace(settings, production=True, allowed_hosts=("ik.kommun.se",)),
+        use_pool=False,
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://evil.example"
+    ) as http:
+        assert (await http.get("/healthz")).status_code == 400
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://ik.kommun.se"
+    ) as http:
+        assert (await http.get("/healthz")).status_code == 200

@@ -34,7 +34,10 @@ async def test_secure_cookie_in_production(db, settings):
     from internkontroll.app import create_app
 
     await make_user("anna")
-    app = create_app(dataclasses.replace(settings, production=True), use_pool=False)
+    app = create_app(
+        dataclasses.replace(settings, production=True, allowed_hosts=("testserver",)),
+        use_pool=False,
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="https://testserver"
     ) as http:
