@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
         "piccolo.apps.user.piccolo_app",
         "piccolo_api.session_auth.piccolo_app",
         "internkontroll.piccolo_app",
+        "internkontroll.risks.piccolo_app",
     ]
 )

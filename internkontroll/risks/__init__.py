@@ -1,0 +1,1 @@
+"""Risk assessment: the configurable matrix, the risk register and yearly scoring."""
