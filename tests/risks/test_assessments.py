@@ -21,7 +21,7 @@ async def test_scoring_computes_value_and_keeps_who(world):
 
 
 @pytest.mark.parametrize(
-    ("l", "i", "treatment", "motivation", "field"),
+    ("lk", "im", "treatment", "motivation", "field"),
     [
         (3, 3, "monitor", "", "treatment"),  # 9 is high: bevaka is not enough
         (4, 4, "monitor", "Vi bevakar", "treatment"),
@@ -32,16 +32,16 @@ async def test_scoring_computes_value_and_keeps_who(world):
         (1, 0, "monitor", "", "impact"),
     ],
 )
-async def test_refused_scorings_write_nothing(world, l, i, treatment, motivation, field):
+async def test_refused_scorings_write_nothing(world, lk, im, treatment, motivation, field):
     risk_id = await add_risk(world)
     with pytest.raises(ValidationFailed) as err:
-        await assess(world.preparer, risk_id, 2026, AssessmentInput(l, i, treatment, motivation))
+        await assess(world.preparer, risk_id, 2026, AssessmentInput(lk, im, treatment, motivation))
     assert field in {e.field for e in err.value.errors}
     assert await RiskAssessment.count() == 0
 
 
 @pytest.mark.parametrize(
-    ("l", "i", "treatment", "motivation"),
+    ("lk", "im", "treatment", "motivation"),
     [
         (3, 3, "control", ""),
         (4, 4, "direct_action", ""),
@@ -50,9 +50,9 @@ async def test_refused_scorings_write_nothing(world, l, i, treatment, motivation
         (1, 1, "accept", ""),
     ],
 )
-async def test_allowed_scorings(world, l, i, treatment, motivation):
+async def test_allowed_scorings(world, lk, im, treatment, motivation):
     risk_id = await add_risk(world)
-    await assess(world.preparer, risk_id, 2026, AssessmentInput(l, i, treatment, motivation))
+    await assess(world.preparer, risk_id, 2026, AssessmentInput(lk, im, treatment, motivation))
     assert await RiskAssessment.count() == 1
 
 
