@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             header_name=CSRF_HEADER,
             cookie_secure=settings.production,
             cookie_samesite="lax",
-            exclude=["/admin", "/api/login"],
+            exclude=["^/admin(/|$)", "^/api/login$"],
         ),
         template_config=template_config(),
         exception_handlers=EXCEPTION_HANDLERS,

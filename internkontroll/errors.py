@@ -53,6 +53,12 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class UnsupportedMediaType(DomainError):
+    """The request body is not in the format the endpoint takes."""
+
+    status_code = 415
+
+
 class Unavailable(DomainError):
     """A dependency such as the database does not answer."""
 

@@ -1,6 +1,7 @@
 """Login, logout, session cookie, CSRF, throttling and password hashing."""
 
 import datetime as dt
+import json
 
 import pytest
 from piccolo.apps.user.tables import BaseUser
@@ -248,3 +249,19 @@ async def test_duplicate_user_name_is_refused(db):
     with pytest.raises(ValidationFailed) as err:
         await make_user("anna")
     assert err.value.errors[0].field == "username"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+async def test_api_login_refuses_what_a_cross_site_form_can_send(client, content_type):
+    await make_user("anna")
+    body = json.dumps({"username": "anna", "password": TEST_PASSWORD})
+    response = await client.post("/api/login", content=body, headers={"content-type": content_type})
+    assert response.status_code == 415
+    assert "id" not in response.cookies
+    assert await SessionsBase.count() == 0
+
+
+async def test_anonymous_admin_visit_returns_to_admin_after_login(client):
+    response = await client.get("/admin/")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fadmin%2F"

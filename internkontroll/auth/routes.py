@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from internkontroll.auth import services
 from internkontroll.auth.principal import Principal
-from internkontroll.errors import LoginFailed, TooManyAttempts
+from internkontroll.errors import LoginFailed, TooManyAttempts, UnsupportedMediaType
 from internkontroll.web.guards import login_required, principal_of
 from internkontroll.web.middleware import SESSION_COOKIE, session_cookie
 from internkontroll.web.templating import GLOBAL_ROLE_LABELS, page
@@ -126,8 +126,15 @@ class AuthApiController(Controller):
     tags = ["Inloggning"]
 
     @post("/login", status_code=HTTP_204_NO_CONTENT, summary="Logga in och få sessionskaka")
-    async def api_login(self, state: State, data: JSONBody[LoginRequest]) -> Response[None]:
-        """Open a session; the cookie `id` authenticates later calls."""
+    async def api_login(
+        self, request: Request, state: State, data: JSONBody[LoginRequest]
+    ) -> Response[None]:
+        """Open a session; the cookie `id` authenticates later calls. Takes JSON only."""
+        # Exempt from CSRF, so refuse what a cross-site HTML form can send (login CSRF).
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise UnsupportedMediaType(
+                "Skicka inloggningen som JSON (Content-Type: application/json)."
+            )
         success = await services.login(data.username, data.password, state.settings.session_hours)
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.set_cookie(_cookie_for(state, success))

@@ -49,9 +49,15 @@ STATUS_MESSAGES = {
 }
 
 
+def original_path(request: Request) -> str:
+    """The path the client asked for; mounted apps see a rewritten scope['path']."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if raw else request.url.path
+
+
 def wants_json(request: Request) -> bool:
     """API paths, and clients asking for JSON, get JSON errors."""
-    if request.url.path.startswith(("/api/", "/healthz", "/schema")):
+    if original_path(request).startswith(("/api/", "/admin/api/", "/healthz", "/schema")):
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -108,7 +114,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
     """Litestar's own HTTP errors, in Swedish; pages send anonymous users to the login page."""
     status = exc.status_code
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = original_path(request) + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/login?next={quote(target, safe='')}", status_code=303)
     if "csrf" in (exc.detail or "").lower():
         message = CSRF_MESSAGE
