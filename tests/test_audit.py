@@ -93,3 +93,23 @@ async def test_audit_is_closed_to_board_members(client):
     await login(client, "anna")
     assert (await client.get("/api/audit")).status_code == 403
     assert (await client.get("/granskningslogg")).status_code == 403
+
+
+async def test_audit_page_treats_empty_filters_as_any(client):
+    await make_user("admin", admin=True)
+    await login(client, "admin")
+    response = await client.get(
+        "/granskningslogg",
+        params={
+            "entity": "",
+            "action": "",
+            "actor": "",
+            "board_id": "",
+            "date_from": "",
+            "date_to": "",
+        },
+    )
+    assert response.status_code == 200
+    bad = await client.get("/granskningslogg", params={"date_from": "igår"})
+    assert bad.status_code == 422
+    assert "date_from" in bad.text

@@ -13,6 +13,7 @@ from litestar.response import Template
 
 from internkontroll.audit.services import AuditFilter, distinct_values, list_events
 from internkontroll.auth.permissions import Action
+from internkontroll.errors import ValidationFailed
 from internkontroll.organisation.tables import Board
 from internkontroll.web.guards import allowed
 
@@ -126,13 +127,21 @@ class AuditController(Controller):
         entity: FromQuery[str | None] = None,
         action: FromQuery[str | None] = None,
         actor: FromQuery[str | None] = None,
-        board_id: FromQuery[int | None] = None,
-        date_from: FromQuery[dt.date | None] = None,
-        date_to: FromQuery[dt.date | None] = None,
+        board_id: FromQuery[str | None] = None,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Template:
-        """The audit trail page with filters and paging."""
-        filters = _filter(entity, action, actor, board_id, None, date_from, date_to)
+        """The audit trail page with filters and paging; the form's empty fields mean 'any'."""
+        filters = _filter(
+            entity,
+            action,
+            actor,
+            _optional(board_id, int, "board_id"),
+            None,
+            _optional(date_from, dt.date.fromisoformat, "date_from"),
+            _optional(date_to, dt.date.fromisoformat, "date_to"),
+        )
         rows, total = await list_events(filters, limit=PAGE_SIZE, offset=offset)
         boards = await Board.select(Board.id, Board.short_name, Board.name).order_by(Board.name)
         return Template(
@@ -148,6 +157,16 @@ class AuditController(Controller):
                 "query_without_offset": _query_without_offset(request),
             },
         )
+
+
+def _optional(raw: str | None, parse, field: str):
+    """Parse a form filter: empty means no filter, anything unreadable is a 422 naming the field."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return parse(raw.strip())
+    except ValueError:
+        raise ValidationFailed.one(field, "har fel format") from None
 
 
 def _query_without_offset(request: Request) -> str:
