@@ -1,0 +1,207 @@
+"""axe-core (WCAG 2.0/2.1 A and AA, best practice) on every page, as the role that sees it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from tests.browser.helpers import (
+    SKIP_LINK,
+    WRONG_CREDENTIALS,
+    check_accessibility,
+    expect,
+    submit_login,
+)
+
+PageAs = Callable[[str], Awaitable[Any]]
+
+
+async def _open(page: Any, path: str, status: int = 200) -> None:
+    response = await page.goto(path)
+    assert response is not None
+    assert response.status == status, f"{path} answered {response.status}, expected {status}"
+
+
+async def _board_id(page: Any, board_name: str) -> str:
+    """The id of a board, read from its link on /namnder."""
+    await _open(page, "/namnder")
+    href = await page.get_by_role("link", name=board_name, exact=True).get_attribute("href")
+    match = re.fullmatch(r"/namnder/(\d+)", href or "")
+    assert match, f"unexpected link to {board_name}: {href!r}"
+    return match.group(1)
+
+
+async def test_login_page(page: Any) -> None:
+    await _open(page, "/login")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
+    await check_accessibility(page)
+
+
+async def test_login_page_with_error(page: Any) -> None:
+    await _open(page, "/login")
+    response = await submit_login(page, "kfn-ledamot", "fel-losenord")
+    assert response.status == 401
+    await expect(page.get_by_role("alert")).to_have_text(WRONG_CREDENTIALS)
+    await check_accessibility(page, "/login after a failed login")
+
+
+@pytest.mark.parametrize(
+    ("username", "heading"),
+    [
+        ("admin", "Start – systemförvaltare"),
+        ("samordnare", "Start – internkontrollsamordnare"),
+        ("revisor", "Start – revisor"),
+        ("bun-ledamot", "Start"),
+    ],
+)
+async def test_start_page(page_as: PageAs, username: str, heading: str) -> None:
+    page = await page_as(username)
+    await _open(page, "/")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    await check_accessibility(page, f"/ as {username}")
+
+
+@pytest.mark.parametrize("username", ["samordnare", "bun-ledamot"])
+async def test_boards_list(page_as: PageAs, username: str) -> None:
+    page = await page_as(username)
+    await _open(page, "/namnder")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Nämnder och bolag")
+    await check_accessibility(page, f"/namnder as {username}")
+
+
+async def test_board_page(page_as: PageAs) -> None:
+    page = await page_as("bun-ledamot")
+    board_id = await _board_id(page, "Barn- och utbildningsnämnden")
+    await _open(page, f"/namnder/{board_id}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Barn- och utbildningsnämnden")
+    await expect(page.get_by_role("table")).to_contain_text("bun-sekreterare")
+    await check_accessibility(page, f"/namnder/{board_id} as bun-ledamot")
+
+
+async def test_audit_log(page_as: PageAs) -> None:
+    page = await page_as("revisor")
+    await _open(page, "/granskningslogg")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Granskningslogg")
+    # Open the first before/after values so axe sees them too.
+    first = page.locator("details").first
+    await first.locator("summary").click()
+    await expect(first.locator("dl")).to_be_visible()
+    await check_accessibility(page, "/granskningslogg as revisor")
+
+
+async def test_audit_log_filtered(page_as: PageAs) -> None:
+    page = await page_as("revisor")
+    board_id = await _board_id(page, "Barn- och utbildningsnämnden")
+    await _open(page, f"/granskningslogg?entity=board&board_id={board_id}")
+    await expect(page.get_by_label("Typ av post")).to_have_value("board")
+    await expect(page.get_by_label("Nämnd")).to_have_value(board_id)
+    rows = page.locator("table tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text("Demodata: Barn- och utbildningsnämnden")
+    await check_accessibility(page, "/granskningslogg filtered as revisor")
+
+
+async def test_audit_log_filter_form(page_as: PageAs) -> None:
+    """The form sends its empty fields too (board_id=&date_from=...): they must mean "any"."""
+    page = await page_as("revisor")
+    await _open(page, "/granskningslogg")
+    await page.get_by_label("Typ av post").select_option("board")
+    async with page.expect_navigation() as navigation:
+        await page.get_by_role("button", name="Filtrera").click()
+    response = await navigation.value
+    assert response is not None
+    assert response.status == 200, f"filtering answered {response.status}: {page.url}"
+    await expect(page.get_by_label("Typ av post")).to_have_value("board")
+    await expect(page.locator("table tbody tr")).to_have_count(7)  # the demo's seven boards
+    await check_accessibility(page, "/granskningslogg filtered through the form as revisor")
+
+
+async def test_audit_log_filter_without_matches(page_as: PageAs) -> None:
+    page = await page_as("revisor")
+    await _open(page, "/granskningslogg?actor=ingen-sadan-anvandare")
+    await expect(page.locator("table tbody")).to_have_text("Inga händelser matchar filtret.")
+    await check_accessibility(page, "/granskningslogg with an empty result as revisor")
+
+
+async def test_forbidden_page(page_as: PageAs) -> None:
+    page = await page_as("bun-ledamot")
+    await _open(page, "/granskningslogg", status=403)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Åtkomst nekad")
+    await expect(page.get_by_role("main")).to_contain_text("Du har inte behörighet till detta.")
+    await check_accessibility(page, "403 page (/granskningslogg as bun-ledamot)")
+
+
+async def test_forbidden_board_page(page_as: PageAs) -> None:
+    page = await page_as("samordnare")
+    ks_id = await _board_id(page, "Kommunstyrelsen")
+    page = await page_as("bun-ledamot")
+    await _open(page, f"/namnder/{ks_id}", status=403)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Åtkomst nekad")
+
+
+@pytest.mark.parametrize("signed_in", [True, False], ids=["signed-in", "anonymous"])
+async def test_not_found_page(page: Any, page_as: PageAs, signed_in: bool) -> None:
+    if signed_in:
+        page = await page_as("bun-ledamot")
+    await _open(page, "/finns-inte", status=404)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Sidan finns inte")
+    await check_accessibility(page, "404 page")
+
+
+async def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page_as: PageAs) -> None:
+    page = await page_as("samordnare")
+    await _open(page, "/namnder")
+    await page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name=SKIP_LINK)
+    await expect(skip).to_be_focused()
+    await expect(skip).to_be_in_viewport()
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(re.compile(r"#main$"))
+    await expect(page.get_by_role("main")).to_be_focused()
+    # The next Tab continues inside main, not back in the header.
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.querySelector('main').contains(document.activeElement)")
+
+
+# Elements, outside data tables (which WCAG 1.4.10 exempts), that stick out of the viewport.
+OVERFLOWING = """() => {
+    const limit = document.documentElement.clientWidth;
+    return [...document.querySelectorAll("body *")]
+        .filter((e) => !e.closest("table") && !e.classList.contains("skip-link"))
+        .filter((e) => {
+            const box = e.getBoundingClientRect();
+            return box.width > 0 && box.right > limit + 1;
+        })
+        .map((e) => {
+            const name = e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+                + [...e.classList].map((c) => "." + c).join("");
+            return `${name} (right edge ${Math.round(e.getBoundingClientRect().right)} px)`;
+        });
+}"""
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        (None, "/login"),
+        ("revisor", "/"),
+        ("revisor", "/namnder"),
+        ("revisor", "board"),
+        ("revisor", "/granskningslogg"),
+    ],
+)
+async def test_reflow_at_320_css_pixels(
+    page: Any, page_as: PageAs, username: str | None, path: str
+) -> None:
+    """WCAG 1.4.10: no content except data tables needs horizontal scrolling at 320 px."""
+    if username:
+        page = await page_as(username)
+    if path == "board":
+        path = f"/namnder/{await _board_id(page, 'Barn- och utbildningsnämnden')}"
+    await page.set_viewport_size({"width": 320, "height": 640})
+    await _open(page, path)
+    overflowing = await page.evaluate(OVERFLOWING)
+    assert not overflowing, f"{path} at 320 px: content wider than the viewport: {overflowing}"
