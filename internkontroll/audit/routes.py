@@ -137,10 +137,10 @@ class AuditController(Controller):
             entity,
             action,
             actor,
-            _optional(board_id, int, "board_id"),
+            _optional(board_id, int, "Nämnd"),
             None,
-            _optional(date_from, dt.date.fromisoformat, "date_from"),
-            _optional(date_to, dt.date.fromisoformat, "date_to"),
+            _optional(date_from, dt.date.fromisoformat, "Från och med"),
+            _optional(date_to, dt.date.fromisoformat, "Till och med"),
         )
         rows, total = await list_events(filters, limit=PAGE_SIZE, offset=offset)
         boards = await Board.select(Board.id, Board.short_name, Board.name).order_by(Board.name)

@@ -22,6 +22,33 @@ BOARD_ROLE_LABELS = {
     "control_owner": "Kontrollansvarig",
     "viewer": "Ledamot (läsbehörighet)",
 }
+AUDIT_ACTION_LABELS = {
+    "create": "Skapad",
+    "update": "Ändrad",
+    "delete": "Borttagen",
+    "login": "Inloggning",
+    "login_failed": "Misslyckad inloggning",
+    "logout": "Utloggning",
+    "assess": "Riskbedömning",
+    "start_year": "Ny årsanalys påbörjad",
+}
+AUDIT_ENTITY_LABELS = {
+    "board": "Nämnd",
+    "department": "Förvaltning",
+    "department_board": "Förvaltning–nämnd",
+    "process": "Process",
+    "risk_category": "Riskkategori",
+    "municipality": "Kommun",
+    "piccolo_user": "Användare",
+    "user": "Användare",
+    "global_role": "Global roll",
+    "membership": "Nämndroll",
+    "session": "Inloggning",
+    "risk": "Risk",
+    "risk_assessment": "Riskbedömning",
+    "risk_register": "Riskregister",
+    "risk_scale": "Riskmatris",
+}
 GLOBAL_ROLE_LABELS = {
     "admin": "Systemförvaltare",
     "coordinator": "Internkontrollsamordnare",
@@ -46,6 +73,8 @@ def build_environment() -> Environment:
         board_role_labels=BOARD_ROLE_LABELS,
         global_role_labels=GLOBAL_ROLE_LABELS,
         board_kind_labels=BOARD_KIND_LABELS,
+        audit_action_labels=AUDIT_ACTION_LABELS,
+        audit_entity_labels=AUDIT_ENTITY_LABELS,
     )
     env.filters["datetime"] = format_datetime
     return env
