@@ -34,26 +34,30 @@ async def scales_by_id(ids: set[int]) -> dict[int, Scale]:
     return {r["id"]: scale_from_dict(_decode(r["definition"])) for r in rows}
 
 
+async def _store_version(actor: Actor, scale: Scale, note: str, before: Scale | None) -> int:
+    rows = await RiskScaleVersion.insert(
+        RiskScaleVersion(
+            definition=scale_to_dict(scale), created_by=actor.username, note=note[:300]
+        )
+    ).returning(RiskScaleVersion.id)
+    version_id = rows[0]["id"]
+    await audit.record(
+        actor,
+        "create",
+        "risk_scale",
+        version_id,
+        before=scale_to_dict(before) if before else None,
+        after=scale_to_dict(scale),
+        summary=note or "Ny version av riskmatrisen",
+    )
+    return version_id
+
+
 async def ensure_scale_version(actor: Actor) -> tuple[int, Scale]:
     """The current version's id, storing the default first if none exists (inside a write)."""
     version_id, scale = await current_scale()
     if version_id is None:
-        rows = await RiskScaleVersion.insert(
-            RiskScaleVersion(
-                definition=scale_to_dict(scale),
-                created_by=actor.username,
-                note="Standardskala 4 × 4",
-            )
-        ).returning(RiskScaleVersion.id)
-        version_id = rows[0]["id"]
-        await audit.record(
-            actor,
-            "create",
-            "risk_scale",
-            version_id,
-            after=scale_to_dict(scale),
-            summary="Standardskalan sparad",
-        )
+        version_id = await _store_version(actor, scale, "Standardskala 4 × 4", None)
     return version_id, scale
 
 
@@ -61,22 +65,11 @@ async def change_scale(principal: Principal, data: dict[str, Any], note: str = "
     """Store a new scale version (admins only); earlier assessments keep theirs."""
     require(principal, Action.ADMINISTER)
     scale = scale_from_dict(data)
-    actor = Actor.of(principal)
     async with write_transaction():
         before_id, before = await current_scale()
-        rows = await RiskScaleVersion.insert(
-            RiskScaleVersion(
-                definition=scale_to_dict(scale), created_by=actor.username, note=note[:300]
-            )
-        ).returning(RiskScaleVersion.id)
-        version_id = rows[0]["id"]
-        await audit.record(
-            actor,
-            "create",
-            "risk_scale",
-            version_id,
-            before=scale_to_dict(before) if before_id else None,
-            after=scale_to_dict(scale),
-            summary="Ny version av riskmatrisen",
+        return await _store_version(
+            Actor.of(principal),
+            scale,
+            note or "Ny version av riskmatrisen",
+            before if before_id else None,
         )
-    return version_id
