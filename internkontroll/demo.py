@@ -11,6 +11,7 @@ from internkontroll.auth.passwords import hash_password
 from internkontroll.auth.principal import Actor
 from internkontroll.auth.tables import GlobalRole, Membership
 from internkontroll.db import write_transaction
+from internkontroll.demo_risks import load_risk_registers, report_line
 from internkontroll.organisation.tables import (
     Board,
     Department,
@@ -20,6 +21,7 @@ from internkontroll.organisation.tables import (
     RiskCategory,
 )
 from internkontroll.settings import get_settings
+from internkontroll.timeutil import today
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the published demo password
 DEMO_ACTOR = Actor(id=None, username="demo")
@@ -64,6 +66,8 @@ BOARDS = (
             "Barnomsorgsavgifter",
             "Kränkande behandling",
             "Inköp av läromedel",
+            "Elevpeng och interkommunal ersättning",
+            "Rekrytering och arbetsmiljö",
         ),
     ),
     DemoBoard(
@@ -334,6 +338,8 @@ async def load_demo(*, if_empty: bool = False) -> str:
     async with write_transaction():
         board_ids = await _ensure_organisation()
         await _ensure_users(board_ids, password_hash)
+    await load_risk_registers(board_ids, DEMO_ACTOR)
     lines = ["Demokommunen är inläst. Inloggningar (lösenord: demo):"]
     lines += [f"  {username:<18} {description}" for username, description in demo_logins()]
+    lines.append(report_line(today().year))
     return "\n".join(lines)
