@@ -10,7 +10,7 @@ from internkontroll.auth.permissions import Action, require
 from internkontroll.auth.principal import Actor, Principal
 from internkontroll.db import write_transaction
 from internkontroll.errors import FieldError, ValidationFailed
-from internkontroll.risks.register import check_year, get_risk
+from internkontroll.risks.register import board_or_404, check_year, get_risk
 from internkontroll.risks.scale import Scale, cell, is_high
 from internkontroll.risks.scales import ensure_scale_version
 from internkontroll.risks.tables import TREATMENT_LABELS, Risk, RiskAssessment
@@ -128,6 +128,7 @@ async def history(principal: Principal, risk_id: int) -> list[dict[str, Any]]:
 
 async def start_year(principal: Principal, board_id: int, from_year: int) -> int:
     """Copy last year's current assessments into next year as a starting point; return how many."""
+    await board_or_404(board_id)
     require(principal, Action.EDIT_RISKS, board_id)
     check_year(from_year)
     to_year = from_year + 1

@@ -36,13 +36,19 @@ def check_year(year: int, field: str = "year") -> None:
         raise ValidationFailed.one(field, f"året ska vara {MIN_YEAR}–{MAX_YEAR}")
 
 
-async def _validate(board_id: int, data: RiskInput) -> list[FieldError]:
+def text_errors(data: RiskInput) -> list[FieldError]:
+    """What is wrong with a risk's texts: an empty title, text over the limits."""
     errors = []
     if not data.title.strip():
         errors.append(FieldError("title", "rubriken får inte vara tom"))
     for field, limit in LIMITS.items():
         if len(getattr(data, field)) > limit:
             errors.append(FieldError(field, f"högst {limit} tecken"))
+    return errors
+
+
+async def _validate(board_id: int, data: RiskInput) -> list[FieldError]:
+    errors = text_errors(data)
     if not await Process.exists().where(
         (Process.id == data.process_id) & (Process.board == board_id)
     ):
@@ -52,8 +58,9 @@ async def _validate(board_id: int, data: RiskInput) -> list[FieldError]:
     return errors
 
 
-async def _board_or_404(board_id: int) -> dict[str, Any]:
-    board = await Board.select(Board.id, Board.name).where(Board.id == board_id).first()
+async def board_or_404(board_id: int) -> dict[str, Any]:
+    """The board, or 404."""
+    board = await Board.select().where(Board.id == board_id).first()
     if board is None:
         raise NotFound("Nämnden finns inte.")
     return board
@@ -80,7 +87,7 @@ async def get_risk(principal: Principal, risk_id: int) -> dict[str, Any]:
 
 async def create_risk(principal: Principal, board_id: int, year: int, data: RiskInput) -> int:
     """Add a risk to a board's register (the board's preparers and admins)."""
-    await _board_or_404(board_id)
+    await board_or_404(board_id)
     require(principal, Action.EDIT_RISKS, board_id)
     check_year(year)
     errors = await _validate(board_id, data)

@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from internkontroll.auth.permissions import Action, readable_board_ids, require
 from internkontroll.auth.principal import Principal
-from internkontroll.errors import NotFound
+from internkontroll.errors import ValidationFailed
 from internkontroll.organisation.tables import Board
-from internkontroll.risks.register import check_year
-from internkontroll.risks.scale import Scale, cell, cells, is_high
+from internkontroll.risks.register import board_or_404, check_year
+from internkontroll.risks.scale import Scale, band_for, cell, cells, is_high
 from internkontroll.risks.scales import current_scale, scales_by_id
 from internkontroll.risks.tables import Risk, RiskAssessment
 
 ASSESSMENT_FIELDS = ("likelihood", "impact", "value", "treatment")
+CHANGE_ORDER = ("ny", "ändrad", "ej bedömd", "oförändrad")
 
 
 def change_status(current: dict[str, Any] | None, previous: dict[str, Any] | None) -> str:
@@ -28,16 +31,9 @@ def change_status(current: dict[str, Any] | None, previous: dict[str, Any] | Non
     return "oförändrad"
 
 
-async def _board(board_id: int) -> dict[str, Any]:
-    board = await Board.select().where(Board.id == board_id).first()
-    if board is None:
-        raise NotFound("Nämnden finns inte.")
-    return board
-
-
 async def register(principal: Principal, board_id: int, year: int) -> list[dict[str, Any]]:
     """A board's risks with this year's and last year's scoring and what changed (3 queries)."""
-    await _board(board_id)
+    await board_or_404(board_id)
     require(principal, Action.VIEW_BOARD, board_id)
     check_year(year)
     risks = (
@@ -57,9 +53,8 @@ async def register(principal: Principal, board_id: int, year: int) -> list[dict[
             & RiskAssessment.year.is_in([year, year - 1])
             & RiskAssessment.current.eq(True)
         )
-        for row in rows:
+        for row in await with_cells(rows):
             by_year[row["year"]][row["risk"]] = row
-    scales = await scales_by_id({a["scale"] for y in by_year.values() for a in y.values()})
     result = []
     for risk in risks:
         current = by_year[year].get(risk["id"])
@@ -74,13 +69,12 @@ async def register(principal: Principal, board_id: int, year: int) -> list[dict[
             "change": change_status(current, previous),
         }
         if current:
-            c = cell(scales[current["scale"]], current["likelihood"], current["impact"])
-            entry["colour"] = c.colour
-            entry["band"] = c.band.label
-            entry["band_colour_name"] = c.band.colour_name
-            entry["high"] = is_high(scales[current["scale"]], c.value)
+            entry["colour"] = current["colour"]
+            entry["band"] = current["band"]
+            entry["band_colour_name"] = current["band_colour_name"]
+            entry["high"] = current["high"]
         result.append(entry)
-    order = {"ny": 0, "ändrad": 1, "ej bedömd": 2, "oförändrad": 3}
+    order = {status: n for n, status in enumerate(CHANGE_ORDER)}
     return sorted(
         result,
         key=lambda r: (-(r["assessment"] or {}).get("value", 0), order[r["change"]], r["title"]),
@@ -129,16 +123,7 @@ async def heat_map(
     query = RiskAssessment.select(
         RiskAssessment.risk, RiskAssessment.likelihood, RiskAssessment.impact, RiskAssessment.scale
     ).where((RiskAssessment.year == year) & RiskAssessment.current.eq(True))
-    if board_id is not None:
-        await _board(board_id)
-        require(principal, Action.VIEW_BOARD, board_id)
-        query = query.where(RiskAssessment.risk.board == board_id)
-    else:
-        readable = readable_board_ids(principal)
-        if readable is not None:
-            if not readable:
-                readable = {-1}
-            query = query.where(RiskAssessment.risk.board.is_in(sorted(readable)))
+    query = await _scoped(principal, query, board_id)
     if process_id is not None:
         query = query.where(RiskAssessment.risk.process == process_id)
     if category_id is not None:
@@ -149,12 +134,8 @@ async def heat_map(
         scale = (await scales_by_id({newest}))[newest]
     else:
         scale = (await current_scale())[1]
-    grid = {
-        (c.likelihood, c.impact): HeatMapCell(
-            c.likelihood, c.impact, c.value, c.colour, c.band.label, c.band.colour_name
-        )
-        for c in cells(scale)
-    }
+    heat_map = empty_heat_map(year, scale)
+    grid = {(c.likelihood, c.impact): c for c in heat_map.cells}
     off_scale = 0
     for row in rows:
         target = grid.get((row["likelihood"], row["impact"]))
@@ -163,12 +144,21 @@ async def heat_map(
             continue
         target.count += 1
         target.risk_ids.append(row["risk"])
+    heat_map.total = len(rows) - off_scale
+    heat_map.off_scale = off_scale
+    return heat_map
+
+
+def empty_heat_map(year: int, scale: Scale) -> HeatMap:
+    """Every cell of the scale with a count of zero."""
     return HeatMap(
         year=year,
         scale=scale,
-        cells=list(grid.values()),
-        total=len(rows) - off_scale,
-        off_scale=off_scale,
+        cells=[
+            HeatMapCell(c.likelihood, c.impact, c.value, c.colour, c.band.label, c.band.colour_name)
+            for c in cells(scale)
+        ],
+        total=0,
     )
 
 
@@ -193,3 +183,131 @@ async def accepted_high_risks(principal: Principal, year: int) -> list[dict[str,
     )
     scales = await scales_by_id({r["scale"] for r in rows})
     return [r for r in rows if is_high(scales[r["scale"]], r["value"])]
+
+
+async def with_cells(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add colour, band and 'high' to assessments, each on the scale it was scored on."""
+    scales = await scales_by_id({r["scale"] for r in rows})
+    for row in rows:
+        scale = scales[row["scale"]]
+        try:
+            c = cell(scale, row["likelihood"], row["impact"])
+        except ValidationFailed:  # a stored score can only leave its scale by hand-editing
+            row.update(colour="#ffffff", band="Utanför skalan", band_colour_name="", high=False)
+            continue
+        row.update(
+            colour=c.colour,
+            band=c.band.label,
+            band_colour_name=c.band.colour_name,
+            high=is_high(scale, c.value),
+        )
+    return rows
+
+
+async def cell_risks(
+    principal: Principal,
+    year: int,
+    likelihood: int,
+    impact: int,
+    *,
+    board_id: int | None = None,
+    process_id: int | None = None,
+    category_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The risks scored in one cell of a heat map, with board, process and category (1 query)."""
+    check_year(year)
+    query = RiskAssessment.select(
+        RiskAssessment.all_columns(),
+        RiskAssessment.risk.title.as_alias("title"),
+        RiskAssessment.risk.board.id.as_alias("board_id"),
+        RiskAssessment.risk.board.short_name.as_alias("board_short_name"),
+        RiskAssessment.risk.process.name.as_alias("process_name"),
+        RiskAssessment.risk.category.name.as_alias("category_name"),
+    ).where(
+        (RiskAssessment.year == year)
+        & RiskAssessment.current.eq(True)
+        & (RiskAssessment.likelihood == likelihood)
+        & (RiskAssessment.impact == impact)
+    )
+    query = await _scoped(principal, query, board_id)
+    if process_id is not None:
+        query = query.where(RiskAssessment.risk.process == process_id)
+    if category_id is not None:
+        query = query.where(RiskAssessment.risk.category == category_id)
+    return await query.order_by(RiskAssessment.risk.board.short_name).order_by(
+        RiskAssessment.risk.title
+    )
+
+
+async def _scoped(principal: Principal, query, board_id: int | None):
+    """Limit an assessment query to one readable board, or to every board the principal reads."""
+    if board_id is not None:
+        await board_or_404(board_id)
+        require(principal, Action.VIEW_BOARD, board_id)
+        return query.where(RiskAssessment.risk.board == board_id)
+    readable = readable_board_ids(principal)
+    if readable is None:
+        return query
+    return query.where(RiskAssessment.risk.board.is_in(sorted(readable) or [-1]))
+
+
+@dataclass
+class BoardRiskSummary:
+    """One board's year in figures, for the overview of all boards."""
+
+    board_id: int
+    short_name: str
+    name: str
+    assessed: int = 0
+    high: int = 0
+    accepted_high: int = 0
+    by_band: dict[str, int] = field(default_factory=dict)
+
+
+async def board_summaries(principal: Principal, year: int) -> list[BoardRiskSummary]:
+    """Assessed, high and accepted-high risks per readable board, aggregated in SQL."""
+    check_year(year)
+    readable = readable_board_ids(principal)
+    boards_query = Board.select(Board.id, Board.short_name, Board.name, Board.kind).where(
+        Board.active == True  # noqa: E712
+    )
+    if readable is not None:
+        boards_query = boards_query.where(Board.id.is_in(sorted(readable) or [-1]))
+    boards = await boards_query.order_by(Board.name)
+    summaries = {b["id"]: BoardRiskSummary(b["id"], b["short_name"], b["name"]) for b in boards}
+    if not summaries:
+        return []
+    board_col = RiskAssessment.risk.board.id.as_alias("board_id")
+    rows = (
+        await RiskAssessment.select(
+            board_col,
+            RiskAssessment.scale,
+            RiskAssessment.value,
+            RiskAssessment.treatment,
+            Count(RiskAssessment.id, alias="n"),
+        )
+        .where(
+            (RiskAssessment.year == year)
+            & RiskAssessment.current.eq(True)
+            & RiskAssessment.risk.board.is_in(list(summaries))
+        )
+        .group_by(
+            RiskAssessment.risk.board.id,
+            RiskAssessment.scale,
+            RiskAssessment.value,
+            RiskAssessment.treatment,
+        )
+    )
+    scales = await scales_by_id({r["scale"] for r in rows})
+    for row in rows:
+        summary = summaries[row["board_id"]]
+        scale = scales[row["scale"]]
+        summary.assessed += row["n"]
+        band = band_for(scale, row["value"]).label
+        summary.by_band[band] = summary.by_band.get(band, 0) + row["n"]
+        if is_high(scale, row["value"]):
+            summary.high += row["n"]
+            if row["treatment"] == "accept":
+                summary.accepted_high += row["n"]
+    executive_first = sorted(boards, key=lambda b: (b["kind"] != "executive", b["name"]))
+    return [summaries[b["id"]] for b in executive_first]
