@@ -1,4 +1,4 @@
-"""The `internkontroll` command: serve, migrate, createuser, demo."""
+"""The `internkontroll` command: serve, migrate, createuser, demo, export, import."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from internkontroll.settings import SettingsError, get_settings
 
@@ -106,6 +107,83 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _board_id(short_name: str) -> int | None:
+    """The id of the board with this short name, compared without case."""
+    from internkontroll.organisation.tables import Board
+
+    wanted = short_name.strip().casefold()
+    for board in await Board.select(Board.id, Board.short_name):
+        if board["short_name"].casefold() == wanted:
+            return board["id"]
+    return None
+
+
+def cmd_export_risks(args: argparse.Namespace) -> int:
+    """Write one board's, or every board's, risk register for a year to an .xlsx file."""
+    from internkontroll.errors import DomainError
+    from internkontroll.risks.excel import system_export_register
+
+    async def run() -> tuple[bytes, int] | None:
+        board_id = None
+        if args.board:
+            board_id = await _board_id(args.board)
+            if board_id is None:
+                return None
+        return await system_export_register(args.year, board_id)
+
+    try:
+        result = asyncio.run(run())
+    except DomainError as exc:
+        return _fail(exc.message)
+    if result is None:
+        return _fail(f"okänd nämnd {args.board}")
+    content, count = result
+    try:
+        args.out.write_bytes(content)
+    except OSError as exc:
+        return _fail(f"kan inte skriva {args.out}: {exc.strerror or exc}", 1)
+    print(f"{count} risker skrivna till {args.out}.")
+    return 0
+
+
+def cmd_import_risks(args: argparse.Namespace) -> int:
+    """Import a board's risk register for a year from an .xlsx file, all or nothing."""
+    from internkontroll.errors import DomainError, ValidationFailed
+    from internkontroll.risks.excel import MAX_IMPORT_BYTES, ImportResult, system_import_register
+
+    try:
+        with args.file.open("rb") as handle:
+            # One byte past the limit is enough for the import to refuse the file by its size.
+            content = handle.read(MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        return _fail(f"kan inte läsa {args.file}: {exc.strerror or exc}")
+
+    async def run() -> ImportResult | None:
+        board_id = await _board_id(args.board)
+        if board_id is None:
+            return None
+        return await system_import_register(board_id, args.year, content, args.file.name)
+
+    try:
+        result = asyncio.run(run())
+    except ValidationFailed as exc:
+        rows = any(e.field.startswith("rad ") for e in exc.errors)
+        print(
+            f"internkontroll: {exc.message if rows else 'Filen importerades inte.'}",
+            file=sys.stderr,
+        )
+        for error in exc.errors:
+            where = {"file": "", "year": "--year: "}.get(error.field, f"{error.field}: ")
+            print(f"{where}{error.message}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        return _fail(exc.message, 1)
+    if result is None:
+        return _fail(f"okänd nämnd {args.board}")
+    print(f"{result.created} nya, {result.updated} uppdaterade, {result.assessed} bedömningar")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="internkontroll", description="Internkontroll")
@@ -144,6 +222,39 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="läs in demokommunen (inte i produktionsläge)")
     demo.add_argument("--if-empty", action="store_true", help="bara om databasen saknar nämnder")
     demo.set_defaults(func=cmd_demo)
+
+    export = sub.add_parser("export", help="exportera data till fil")
+    export_what = export.add_subparsers(dest="what", required=True, metavar="VAD")
+    export_risks = export_what.add_parser(
+        "risks",
+        help="riskregistret som Excel-fil (.xlsx)",
+        description="Skriver årets riskregister för en nämnd, eller för alla nämnder.",
+    )
+    export_risks.add_argument(
+        "--year", type=int, required=True, metavar="ÅR", help="året, t.ex. 2026"
+    )
+    export_risks.add_argument("--board", metavar="NÄMND", help="nämndens kortnamn (utan: alla)")
+    export_risks.add_argument(
+        "--out", type=Path, required=True, metavar="FIL.xlsx", help="filen att skriva"
+    )
+    export_risks.set_defaults(func=cmd_export_risks)
+
+    import_cmd = sub.add_parser("import", help="läsa in data från fil")
+    import_what = import_cmd.add_subparsers(dest="what", required=True, metavar="VAD")
+    import_risks = import_what.add_parser(
+        "risks",
+        help="en nämnds riskregister från Excel-fil (.xlsx)",
+        description=(
+            "Läser in en nämnds riskregister för ett år. Allt eller inget: innehåller filen "
+            "något fel skrivs ingenting, och varje fel visas med rad och kolumn."
+        ),
+    )
+    import_risks.add_argument("--board", metavar="NÄMND", required=True, help="nämndens kortnamn")
+    import_risks.add_argument(
+        "--year", type=int, required=True, metavar="ÅR", help="året, t.ex. 2026"
+    )
+    import_risks.add_argument("file", type=Path, metavar="FIL.xlsx", help="filen att läsa in")
+    import_risks.set_defaults(func=cmd_import_risks)
     return parser
 
 
