@@ -19,6 +19,9 @@ from internkontroll.audit.routes import AuditController
 from internkontroll.auth.routes import AuthApiController, AuthController
 from internkontroll.errors import Unavailable
 from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
+from internkontroll.risks.api import RiskApi
+from internkontroll.risks.pages import RiskPages
+from internkontroll.risks.pages_maps import HeatMapPages
 from internkontroll.settings import Settings, get_settings
 from internkontroll.web.errors import EXCEPTION_HANDLERS
 from internkontroll.web.middleware import SessionAuthMiddleware
@@ -64,6 +67,9 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             OrganisationPages,
             OrganisationApi,
             AuditController,
+            RiskApi,
+            RiskPages,
+            HeatMapPages,
             admin_route(settings),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False

@@ -10,6 +10,7 @@ from litestar.response import Template
 from internkontroll.auth.permissions import Action, can
 from internkontroll.auth.routes import role_summary
 from internkontroll.organisation import services
+from internkontroll.timeutil import today
 from internkontroll.web.guards import login_required, principal_of
 from internkontroll.web.templating import page
 
@@ -106,7 +107,7 @@ class OrganisationPages(Controller):
     async def board_page(self, request: Request, board_id: FromPath[int]) -> Template:
         """One board: departments, processes and members."""
         detail = await services.board_detail(principal_of(request), board_id)
-        return page("boards/detail.html", detail=detail)
+        return page("boards/detail.html", detail=detail, current_year=today().year)
 
 
 class OrganisationApi(Controller):

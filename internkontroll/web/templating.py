@@ -31,6 +31,7 @@ AUDIT_ACTION_LABELS = {
     "logout": "Utloggning",
     "assess": "Riskbedömning",
     "start_year": "Ny årsanalys påbörjad",
+    "import": "Import från Excel",
 }
 AUDIT_ENTITY_LABELS = {
     "board": "Nämnd",
@@ -60,6 +61,12 @@ def _can(principal: Any, action: str, board_id: int | None = None) -> bool:
     return can(principal, Action(action), board_id)
 
 
+def _text_colour(background: str) -> str:
+    from internkontroll.risks.heatmap_draw import text_colour_on
+
+    return text_colour_on(background)
+
+
 def build_environment() -> Environment:
     """The Jinja environment with the app's filters and globals."""
     env = Environment(
@@ -75,6 +82,7 @@ def build_environment() -> Environment:
         board_kind_labels=BOARD_KIND_LABELS,
         audit_action_labels=AUDIT_ACTION_LABELS,
         audit_entity_labels=AUDIT_ENTITY_LABELS,
+        text_colour=_text_colour,
     )
     env.filters["datetime"] = format_datetime
     return env
