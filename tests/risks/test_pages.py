@@ -261,3 +261,32 @@ async def test_scale_page_for_everyone_and_the_admin_form(client, world):
     assert "S3" in shown.text and "riskvärde 6 eller högre" in shown.text
     api = (await client.get("/api/risk-scale")).json()
     assert api["cell_colours"] == {"3,3": "#000000"} and len(api["likelihood"]) == 3
+
+
+async def test_import_page_imports_a_workbook_or_lists_every_bad_row(client, world):
+    from internkontroll.risks import excel
+
+    await scored(world, "Exporterad risk", 2, 3)
+    workbook = await excel.export_register(world.preparer, 2026, world.board)
+    await as_user(client, "handlaggare")
+    url = f"/namnder/{world.board}/risker/import"
+    page = await client.get(url + "?ar=2027")
+    assert page.status_code == 200 and "/api/risks/template.xlsx" in page.text
+    done = await client.post(
+        url,
+        data=form(client, year="2027"),
+        files={"file": ("risker.xlsx", workbook, excel.XLSX_MEDIA_TYPE)},
+    )
+    assert done.status_code == 303, done.text
+    register = await client.get(done.headers["location"])
+    assert "Importen är klar" in register.text
+    assert await RiskAssessment.count().where(RiskAssessment.year == 2027) == 1
+
+    rejected = await client.post(
+        url,
+        data=form(client, year="2027"),
+        files={"file": ("risker.xlsx", b"PK\x03\x04 trasig", excel.XLSX_MEDIA_TYPE)},
+    )
+    assert rejected.status_code == 422 and "Excel" in rejected.text
+    missing = await client.post(url, data=form(client, year="2027"))
+    assert missing.status_code == 422 and "välj en Excelfil" in missing.text
