@@ -191,6 +191,11 @@ OVERFLOWING = """() => {
         ("revisor", "/namnder"),
         ("revisor", "board"),
         ("revisor", "/granskningslogg"),
+        ("bun-handlaggare", "board/risker"),
+        ("bun-handlaggare", "board/riskkarta"),
+        ("bun-handlaggare", "assessment"),
+        ("samordnare", "/riskoversikt"),
+        ("admin", "/riskmatris"),
     ],
 )
 async def test_reflow_at_320_css_pixels(
@@ -199,8 +204,15 @@ async def test_reflow_at_320_css_pixels(
     """WCAG 1.4.10: no content except data tables needs horizontal scrolling at 320 px."""
     if username:
         page = await page_as(username)
-    if path == "board":
-        path = f"/namnder/{await _board_id(page, 'Barn- och utbildningsnämnden')}"
+    if path.startswith("board") or path == "assessment":
+        board = f"/namnder/{await _board_id(page, 'Barn- och utbildningsnämnden')}"
+        if path == "assessment":
+            await _open(page, f"{board}/risker")
+            path = await page.get_by_role("link", name=re.compile("^Bedöm")).first.get_attribute(
+                "href"
+            )
+        else:
+            path = board + path.removeprefix("board")
     await page.set_viewport_size({"width": 320, "height": 640})
     await _open(page, path)
     overflowing = await page.evaluate(OVERFLOWING)
