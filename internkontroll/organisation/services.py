@@ -60,6 +60,8 @@ class BoardDetail:
 
 async def get_board(principal: Principal, board_id: int) -> dict[str, Any]:
     """One board the principal may read; 404 if it does not exist, 403 if not theirs."""
+    if not 0 < board_id <= 2**31 - 1:
+        raise NotFound("Nämnden finns inte.")
     board = await Board.select().where(Board.id == board_id).first()
     if board is None:
         raise NotFound("Nämnden finns inte.")

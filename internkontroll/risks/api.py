@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import Body, FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from internkontroll.auth.permissions import Action, require
@@ -36,6 +36,9 @@ from internkontroll.risks.schemas import (
 )
 from internkontroll.timeutil import today
 from internkontroll.web.guards import login_required, principal_of
+
+# Query integers (ids, years) within PostgreSQL's integer range.
+QueryInt = Annotated[int | None, Parameter(ge=0, le=2**31 - 1)]
 
 
 def _year(year: int | None) -> int:
@@ -77,7 +80,7 @@ class RiskApi(Controller):
 
     @get("/api/boards/{board_id:int}/risks", summary="Nämndens riskregister för ett år")
     async def list_register(
-        self, request: Request, board_id: FromPath[int], year: FromQuery[int | None] = None
+        self, request: Request, board_id: FromPath[int], year: QueryInt = None
     ) -> list[RegisterEntryOut]:
         """Risks of the year with this and last year's scoring; change is ny, ändrad,
         oförändrad or ej bedömd. The year defaults to the current one."""
@@ -102,7 +105,7 @@ class RiskApi(Controller):
         request: Request,
         board_id: FromPath[int],
         data: JSONBody[RiskIn],
-        year: FromQuery[int | None] = None,
+        year: QueryInt = None,
     ) -> RiskDetailOut:
         """The risk enters the register in the given year (default: the current one)."""
         principal = principal_of(request)
@@ -169,9 +172,9 @@ class RiskApi(Controller):
         self,
         request: Request,
         board_id: FromPath[int],
-        year: FromQuery[int | None] = None,
-        process_id: FromQuery[int | None] = None,
-        category_id: FromQuery[int | None] = None,
+        year: QueryInt = None,
+        process_id: QueryInt = None,
+        category_id: QueryInt = None,
     ) -> HeatMapOut:
         """Cells with counts, colours and risk ids, on the scale the year was scored on."""
         heat_map = await views.heat_map(
@@ -187,8 +190,8 @@ class RiskApi(Controller):
     async def all_heat_map(
         self,
         request: Request,
-        year: FromQuery[int | None] = None,
-        category_id: FromQuery[int | None] = None,
+        year: QueryInt = None,
+        category_id: QueryInt = None,
     ) -> HeatMapOut:
         """Every readable board's risks in one matrix."""
         heat_map = await views.heat_map(principal_of(request), _year(year), category_id=category_id)
@@ -196,7 +199,7 @@ class RiskApi(Controller):
 
     @get("/api/risk-overview", summary="Riskbild per nämnd (KS, samordnare, revisorer)")
     async def overview(
-        self, request: Request, year: FromQuery[int | None] = None
+        self, request: Request, year: QueryInt = None
     ) -> list[BoardSummaryOut]:
         """Assessed, high and accepted high risks per board."""
         principal = principal_of(request)
@@ -205,7 +208,7 @@ class RiskApi(Controller):
 
     @get("/api/accepted-high-risks", summary="Accepterade höga risker för KS")
     async def accepted(
-        self, request: Request, year: FromQuery[int | None] = None
+        self, request: Request, year: QueryInt = None
     ) -> list[AcceptedHighRiskOut]:
         """High risks that a board accepted, with the written motivation."""
         rows = await views.accepted_high_risks(principal_of(request), _year(year))
@@ -233,7 +236,7 @@ class RiskApi(Controller):
 
     @get("/api/boards/{board_id:int}/risks/export.xlsx", summary="Riskregistret som Excel")
     async def export(
-        self, request: Request, board_id: FromPath[int], year: FromQuery[int | None] = None
+        self, request: Request, board_id: FromPath[int], year: QueryInt = None
     ) -> Response[bytes]:
         """The year's register with scores, colours and treatments."""
         board = await register.board_or_404(board_id)
@@ -242,7 +245,7 @@ class RiskApi(Controller):
 
     @get("/api/risks/export.xlsx", summary="Alla läsbara nämnders riskregister som Excel")
     async def export_all(
-        self, request: Request, year: FromQuery[int | None] = None
+        self, request: Request, year: QueryInt = None
     ) -> Response[bytes]:
         """One sheet with a Nämnd column."""
         content = await excel.export_register(principal_of(request), _year(year), None)
@@ -258,7 +261,7 @@ class RiskApi(Controller):
         request: Request,
         board_id: FromPath[int],
         data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
-        year: FromQuery[int | None] = None,
+        year: QueryInt = None,
     ) -> ImportOut:
         """Send the workbook as a multipart file field (e.g. `file`); a bad row rejects the
         whole file (422, one error per row)."""

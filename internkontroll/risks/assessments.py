@@ -29,6 +29,11 @@ class AssessmentInput:
     motivation: str = ""
 
 
+def _has_text(text: str) -> bool:
+    """True if the text has a visible character (a zero-width space is not a motivation)."""
+    return any(ch.isalnum() for ch in text)
+
+
 def check_treatment(scale: Scale, value: int, treatment: str, motivation: str) -> None:
     """A high risk needs a control, a direct action, or an acceptance with a motivation."""
     errors: list[FieldError] = []
@@ -37,7 +42,7 @@ def check_treatment(scale: Scale, value: int, treatment: str, motivation: str) -
             FieldError("treatment", "välj kontrollmoment, direktåtgärd, bevaka eller acceptera")
         )
     elif is_high(scale, value):
-        if treatment == "accept" and not motivation.strip():
+        if treatment == "accept" and not _has_text(motivation):
             errors.append(
                 FieldError(
                     "motivation",
@@ -55,6 +60,8 @@ def check_treatment(scale: Scale, value: int, treatment: str, motivation: str) -
             )
     if len(motivation) > MAX_MOTIVATION:
         errors.append(FieldError("motivation", f"högst {MAX_MOTIVATION} tecken"))
+    elif "\x00" in motivation:
+        errors.append(FieldError("motivation", "innehåller ett otillåtet tecken"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -68,6 +75,8 @@ async def assess(
     check_year(year)
     actor = Actor.of(principal)
     async with write_transaction():
+        # Lock the risk so two scorings of it queue instead of colliding on "one current".
+        await Risk.update({Risk.active: Risk.active}).where(Risk.id == risk_id)
         scale_id, scale = await ensure_scale_version(actor)
         value = cell(scale, data.likelihood, data.impact).value
         check_treatment(scale, value, data.treatment, data.motivation)
@@ -130,7 +139,8 @@ async def start_year(principal: Principal, board_id: int, from_year: int) -> int
     """Copy last year's current assessments into next year as a starting point; return how many."""
     await board_or_404(board_id)
     require(principal, Action.EDIT_RISKS, board_id)
-    check_year(from_year)
+    check_year(from_year, "from_year")
+    check_year(from_year + 1, "from_year")
     to_year = from_year + 1
     actor = Actor.of(principal)
     async with write_transaction():

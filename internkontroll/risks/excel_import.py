@@ -229,22 +229,8 @@ def _process(name: str, refs: _Refs, problems: list[tuple[str, str]]) -> dict[st
     if process is not None:
         problems.append(("process", f"processen ”{name}” är inaktiv i {refs.board_short}"))
         return None
-    elsewhere = sorted(
-        {
-            p["board_short_name"]
-            for p in refs.processes
-            if fold(p["name"]) == fold(name) and p["board"] != refs.board_id
-        }
-    )
-    if elsewhere:
-        problems.append(
-            (
-                "process",
-                f"processen ”{name}” hör till {', '.join(elsewhere)}, inte till {refs.board_short}",
-            )
-        )
-    else:
-        problems.append(("process", f"processen ”{name}” finns inte i {refs.board_short}"))
+    # Never name another board's processes: the user may have no role there.
+    problems.append(("process", f"processen ”{name}” finns inte i {refs.board_short}"))
     return None
 
 

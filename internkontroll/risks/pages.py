@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -165,7 +166,8 @@ class RiskPages(Controller):
         board = await register.board_or_404(board_id)
         require(principal, Action.EDIT_RISKS, board_id)
         year_errors = forms.FormErrors()
-        year = forms.integer(data, "year", year_errors) or today().year
+        year = forms.integer(data, "year", year_errors)
+        year = today().year if year is None else year
         try:
             year_errors.raise_if_any()
             risk_id = await register.create_risk(principal, board_id, year, _risk_input(data))
@@ -259,7 +261,7 @@ class RiskPages(Controller):
             await assessments.assess(principal, risk_id, year, data_in)
         except ValidationFailed as exc:
             shown = data.get("year", "")
-            year_shown = int(shown) if shown.isdigit() else today().year
+            year_shown = int(shown) if re.fullmatch(r"[0-9]{4}", shown) else today().year
             return await _assessment_form(risk, year_shown, data, forms.error_map(exc), status=422)
         return Redirect(
             f"/namnder/{risk['board']}/risker?ar={year}&sparad={risk_id}#risk-{risk_id}",
@@ -299,7 +301,8 @@ class RiskPages(Controller):
         board = await register.board_or_404(board_id)
         require(principal, Action.EDIT_RISKS, board_id)
         year_errors = forms.FormErrors()
-        year = forms.integer(data, "year", year_errors) or today().year
+        year = forms.integer(data, "year", year_errors)
+        year = today().year if year is None else year
         upload = data.get("file")
         try:
             year_errors.raise_if_any()

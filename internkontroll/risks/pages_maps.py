@@ -70,14 +70,22 @@ class HeatMapPages(Controller):
         board = await register.board_or_404(board_id)
         filters = {"board_id": board_id, "process_id": process_id, "category_id": category_id}
         this_year = await views.heat_map(principal, year, **filters)
-        last_year = await views.heat_map(principal, year - 1, **filters)
+        if year - 1 >= register.MIN_YEAR:
+            last_year = await views.heat_map(principal, year - 1, **filters)
+        else:
+            last_year = views.empty_heat_map(year - 1, this_year.scale)
         chosen = parse_cell(cell, this_year.scale)
-        listed = await views.cell_risks(principal, year, *chosen, **filters) if chosen else None
+        listed = None
+        if chosen:
+            listed = await views.cell_risks(
+                principal, year, *chosen, scale_ids=this_year.scale_ids, **filters
+            )
         return page(
             "risks/heatmap.html",
             board=board,
             year=year,
             grids=[layout(this_year), layout(last_year)],
+            earlier=[layout(m) for m in this_year.earlier + last_year.earlier],
             filters={"process": process_id, "category": category_id},
             choices=await board_choices(board_id),
             chosen=chosen,
@@ -101,7 +109,9 @@ class HeatMapPages(Controller):
         this_year = await views.heat_map(principal, year, category_id=category_id)
         chosen = parse_cell(cell, this_year.scale)
         listed = (
-            await views.cell_risks(principal, year, *chosen, category_id=category_id)
+            await views.cell_risks(
+                principal, year, *chosen, category_id=category_id, scale_ids=this_year.scale_ids
+            )
             if chosen
             else None
         )
@@ -114,6 +124,8 @@ class HeatMapPages(Controller):
             "risks/overview.html",
             year=year,
             grids=[layout(this_year)],
+            earlier=[layout(m) for m in this_year.earlier],
+            band_labels=[b.label for b in this_year.scale.bands],
             summaries=await views.board_summaries(principal, year),
             accepted=await views.accepted_high_risks(principal, year),
             filters={"category": category_id},

@@ -13,6 +13,7 @@ from internkontroll.errors import FieldError, NotFound, ValidationFailed
 from internkontroll.organisation.tables import Board, Process, RiskCategory
 from internkontroll.risks.tables import Risk
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; a larger id can only be a typo or a probe
 MIN_YEAR = 2000
 MAX_YEAR = 2100
 LIMITS = {"title": 200, "description": 4000, "consequence": 4000, "responsible": 200}
@@ -44,22 +45,30 @@ def text_errors(data: RiskInput) -> list[FieldError]:
     for field, limit in LIMITS.items():
         if len(getattr(data, field)) > limit:
             errors.append(FieldError(field, f"högst {limit} tecken"))
+        elif "\x00" in getattr(data, field):
+            errors.append(FieldError(field, "innehåller ett otillåtet tecken"))
     return errors
 
 
 async def _validate(board_id: int, data: RiskInput) -> list[FieldError]:
     errors = text_errors(data)
-    if not await Process.exists().where(
-        (Process.id == data.process_id) & (Process.board == board_id)
+    if not 0 < data.process_id <= MAX_ID or not await Process.exists().where(
+        (Process.id == data.process_id)
+        & (Process.board == board_id)
+        & (Process.active == True)  # noqa: E712
     ):
         errors.append(FieldError("process_id", "processen finns inte i nämnden"))
-    if not await RiskCategory.exists().where(RiskCategory.id == data.category_id):
+    if not 0 < data.category_id <= MAX_ID or not await RiskCategory.exists().where(
+        (RiskCategory.id == data.category_id) & (RiskCategory.active == True)  # noqa: E712
+    ):
         errors.append(FieldError("category_id", "riskkategorin finns inte"))
     return errors
 
 
 async def board_or_404(board_id: int) -> dict[str, Any]:
     """The board, or 404."""
+    if not 0 < board_id <= MAX_ID:
+        raise NotFound("Nämnden finns inte.")
     board = await Board.select().where(Board.id == board_id).first()
     if board is None:
         raise NotFound("Nämnden finns inte.")
@@ -68,6 +77,8 @@ async def board_or_404(board_id: int) -> dict[str, Any]:
 
 async def get_risk(principal: Principal, risk_id: int) -> dict[str, Any]:
     """One risk with its process and category names; 404 or 403 as appropriate."""
+    if not 0 < risk_id <= MAX_ID:
+        raise NotFound("Risken finns inte.")
     row = (
         await Risk.select(
             Risk.all_columns(),
@@ -121,9 +132,9 @@ async def create_risk(principal: Principal, board_id: int, year: int, data: Risk
 
 
 async def update_risk(
-    principal: Principal, risk_id: int, data: RiskInput, active: bool = True
+    principal: Principal, risk_id: int, data: RiskInput, active: bool | None = None
 ) -> None:
-    """Edit a risk's text, process or category, or retire it from the register."""
+    """Edit a risk's text, process or category, or retire it (active=None keeps it as is)."""
     before = await get_risk(principal, risk_id)
     board_id = before["board"]
     require(principal, Action.EDIT_RISKS, board_id)
@@ -140,7 +151,7 @@ async def update_risk(
                 Risk.description: data.description.strip(),
                 Risk.consequence: data.consequence.strip(),
                 Risk.responsible: data.responsible.strip(),
-                Risk.active: active,
+                Risk.active: before["active"] if active is None else active,
             }
         ).where(Risk.id == risk_id)
         new = await Risk.select().where(Risk.id == risk_id).first()

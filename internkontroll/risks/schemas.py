@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+from msgspec import Meta
 
 from internkontroll.risks.scale import Scale
 from internkontroll.risks.tables import TREATMENT_LABELS
 from internkontroll.risks.views import BoardRiskSummary, HeatMap
 
+Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+Score = Annotated[int, Meta(ge=0, le=100)]
+Year = Annotated[int, Meta(ge=0, le=9999)]
+
 
 class RiskIn(msgspec.Struct):
-    """A risk as a preparer enters it."""
+    """A risk as a preparer enters it; active=false retires it, leaving it out keeps it."""
 
-    process_id: int
-    category_id: int
+    process_id: Id
+    category_id: Id
     title: str
     description: str = ""
     consequence: str = ""
     responsible: str = ""
-    active: bool = True
+    active: bool | None = None
 
 
 class AssessmentIn(msgspec.Struct):
     """One year's scoring: treatment is control, direct_action, monitor or accept."""
 
-    year: int
-    likelihood: int
-    impact: int
+    year: Year
+    likelihood: Score
+    impact: Score
     treatment: str
     motivation: str = ""
 
@@ -37,7 +42,7 @@ class AssessmentIn(msgspec.Struct):
 class StartYearIn(msgspec.Struct):
     """Copy this year's register into the next year."""
 
-    from_year: int
+    from_year: Year
 
 
 class StartYearOut(msgspec.Struct):
@@ -163,7 +168,8 @@ class HeatMapCellOut(msgspec.Struct):
 
 
 class HeatMapOut(msgspec.Struct):
-    """A heat map as data: one board or all readable boards, for one year."""
+    """A heat map as data for one year; assessments scored on an earlier, different matrix
+    are in `earlier`, each map on its own scale."""
 
     year: int
     board_id: int | None
@@ -175,6 +181,8 @@ class HeatMapOut(msgspec.Struct):
     cells: list[HeatMapCellOut]
     total: int
     off_scale: int
+    scale_ids: list[int]
+    earlier: list[HeatMapOut]
 
 
 class AcceptedHighRiskOut(msgspec.Struct):
@@ -291,6 +299,8 @@ def heat_map_out(
         ],
         total=heat_map.total,
         off_scale=heat_map.off_scale,
+        scale_ids=heat_map.scale_ids,
+        earlier=[heat_map_out(m, board_id, process_id, category_id) for m in heat_map.earlier],
     )
 
 

@@ -104,6 +104,9 @@ class HeatMap:
     cells: list[HeatMapCell]
     total: int
     off_scale: int = 0
+    scale_ids: list[int] = field(default_factory=list)
+    # Assessments of the same year scored on an earlier, different matrix, each on its own.
+    earlier: list[HeatMap] = field(default_factory=list)
 
     def cell_at(self, likelihood: int, impact: int) -> HeatMapCell:
         """The cell at these scores."""
@@ -129,23 +132,37 @@ async def heat_map(
     if category_id is not None:
         query = query.where(RiskAssessment.risk.category == category_id)
     rows = await query.order_by(RiskAssessment.risk)
-    if rows:
-        newest = max(r["scale"] for r in rows)
-        scale = (await scales_by_id({newest}))[newest]
-    else:
-        scale = (await current_scale())[1]
+    if not rows:
+        return empty_heat_map(year, (await current_scale())[1])
+    scales = await scales_by_id({r["scale"] for r in rows})
+    # Versions with the same definition draw as one map; a different matrix gets its own map,
+    # so no assessment is ever recoloured by a later scale.
+    groups: list[tuple[Scale, list[int]]] = []
+    for scale_id in sorted(scales, reverse=True):
+        same = next((g for g in groups if g[0] == scales[scale_id]), None)
+        if same:
+            same[1].append(scale_id)
+        else:
+            groups.append((scales[scale_id], [scale_id]))
+    maps = [_filled(year, scale, ids, rows) for scale, ids in groups]
+    maps[0].earlier = maps[1:]
+    return maps[0]
+
+
+def _filled(year: int, scale: Scale, scale_ids: list[int], rows: list[dict[str, Any]]) -> HeatMap:
     heat_map = empty_heat_map(year, scale)
+    heat_map.scale_ids = scale_ids
     grid = {(c.likelihood, c.impact): c for c in heat_map.cells}
-    off_scale = 0
     for row in rows:
+        if row["scale"] not in scale_ids:
+            continue
         target = grid.get((row["likelihood"], row["impact"]))
-        if target is None:
-            off_scale += 1
+        if target is None:  # only a hand-edited database gets here
+            heat_map.off_scale += 1
             continue
         target.count += 1
         target.risk_ids.append(row["risk"])
-    heat_map.total = len(rows) - off_scale
-    heat_map.off_scale = off_scale
+        heat_map.total += 1
     return heat_map
 
 
@@ -213,6 +230,7 @@ async def cell_risks(
     board_id: int | None = None,
     process_id: int | None = None,
     category_id: int | None = None,
+    scale_ids: list[int] | None = None,
 ) -> list[dict[str, Any]]:
     """The risks scored in one cell of a heat map, with board, process and category (1 query)."""
     check_year(year)
@@ -234,6 +252,8 @@ async def cell_risks(
         query = query.where(RiskAssessment.risk.process == process_id)
     if category_id is not None:
         query = query.where(RiskAssessment.risk.category == category_id)
+    if scale_ids:
+        query = query.where(RiskAssessment.scale.is_in(scale_ids))
     return await query.order_by(RiskAssessment.risk.board.short_name).order_by(
         RiskAssessment.risk.title
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 from internkontroll.errors import FieldError, ValidationFailed
 
+MAX_INT = 2**31 - 1
+
 
 class FormErrors:
     """Errors collected while reading a form, keyed by field name."""
@@ -40,10 +42,14 @@ def integer(
             errors.add(name, "måste fyllas i")
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         errors.add(name, "ska vara ett heltal")
         return None
+    if abs(value) > MAX_INT:
+        errors.add(name, "talet är för stort")
+        return None
+    return value
 
 
 def optional_int(raw: str | None, field: str) -> int | None:
@@ -51,9 +57,12 @@ def optional_int(raw: str | None, field: str) -> int | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return int(raw.strip())
+        value = int(raw.strip())
     except ValueError:
         raise ValidationFailed.one(field, "ska vara ett heltal") from None
+    if abs(value) > MAX_INT:
+        raise ValidationFailed.one(field, "talet är för stort")
+    return value
 
 
 def error_map(exc: ValidationFailed) -> dict[str, str]:

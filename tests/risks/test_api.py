@@ -297,3 +297,95 @@ async def test_openapi_documents_the_risk_api(client, world):
         "/api/risks/template.xlsx",
     ):
         assert path in paths, path
+
+
+async def test_a_new_scale_never_recolours_a_year_on_the_heat_map(client, world):
+    """Re-scoring one risk of a year on a new matrix leaves the others drawn on their own."""
+    old = await add_risk(world, "Bedömd på gamla matrisen")
+    moved = await add_risk(world, "Bedömd på nya matrisen")
+    headers = await signed_in(client, "admin")
+    for risk_id in (old, moved):
+        await client.post(
+            f"/api/risks/{risk_id}/assessments",
+            json={"year": 2025, "likelihood": 3, "impact": 3, "treatment": "control"},
+            headers=headers,
+        )
+    five = {
+        "likelihood": [{"label": f"S{n}"} for n in range(1, 6)],
+        "impact": [{"label": f"K{n}"} for n in range(1, 6)],
+        "bands": [
+            {"low": 1, "high": 9, "label": "Låg", "colour": "#2e7d32", "colour_name": "grön"},
+            {"low": 10, "high": 25, "label": "Hög", "colour": "#c62828", "colour_name": "röd"},
+        ],
+        "plan_threshold": 10,
+    }
+    assert (await client.put("/api/risk-scale", json=five, headers=headers)).status_code == 200
+    await client.post(
+        f"/api/risks/{moved}/assessments",
+        json={"year": 2025, "likelihood": 5, "impact": 1, "treatment": "monitor"},
+        headers=headers,
+    )
+    heat = (await client.get(f"/api/boards/{world.board}/heatmap?year=2025")).json()
+    assert len(heat["cells"]) == 25 and heat["total"] == 1
+    [earlier] = heat["earlier"]
+    assert len(earlier["cells"]) == 16 and earlier["total"] == 1
+    cell = next(c for c in earlier["cells"] if (c["likelihood"], c["impact"]) == (3, 3))
+    assert (cell["count"], cell["colour"], cell["band"]) == (1, "#c62828", "Hög")
+    assert cell["risk_ids"] == [old]
+
+
+async def test_junk_ids_and_text_get_4xx_never_500(client, world):
+    risk_id = await add_risk(world)
+    headers = await signed_in(client, "handlaggare")
+    huge = 3_000_000_000
+    for path in (
+        f"/api/risks/{huge}",
+        f"/api/boards/{huge}/risks",
+        f"/risker/{huge}",
+        f"/namnder/{huge}/risker",
+        f"/namnder/{huge}",
+    ):
+        assert (await client.get(path)).status_code == 404, path
+    assert (
+        await client.get(f"/api/boards/{world.board}/heatmap?process_id={huge}")
+    ).status_code == 422
+    assert (await client.get(f"/namnder/{world.board}/riskkarta?process={huge}")).status_code == 422
+    assert (await client.get(f"/namnder/{world.board}/riskkarta?ar=2000")).status_code == 200
+    too_big = await client.post(
+        f"/api/boards/{world.board}/risks", json=risk_body(world, process_id=huge), headers=headers
+    )
+    assert too_big.status_code in (400, 422)
+    nul = await client.post(
+        f"/api/boards/{world.board}/risks", json=risk_body(world, title="a\x00b"), headers=headers
+    )
+    assert nul.status_code == 422 and nul.json()["errors"][0]["field"] == "title"
+    invisible = await client.post(
+        f"/api/risks/{risk_id}/assessments",
+        json={
+            "year": 2026,
+            "likelihood": 4,
+            "impact": 4,
+            "treatment": "accept",
+            "motivation": "\u200b",
+        },
+        headers=headers,
+    )
+    assert invisible.status_code == 422
+    last_year = await client.post(
+        f"/api/boards/{world.board}/risks/start-year", json={"from_year": 2100}, headers=headers
+    )
+    assert last_year.status_code == 422
+    assert await RiskAssessment.count() == 0
+
+
+async def test_put_without_active_keeps_a_retired_risk_retired(client, world):
+    risk_id = await add_risk(world)
+    headers = await signed_in(client, "handlaggare")
+    retired = await client.put(
+        f"/api/risks/{risk_id}", json=risk_body(world, active=False), headers=headers
+    )
+    assert retired.json()["risk"]["active"] is False
+    edited = await client.put(
+        f"/api/risks/{risk_id}", json=risk_body(world, title="Ny rubrik"), headers=headers
+    )
+    assert edited.json()["risk"] == {**edited.json()["risk"], "title": "Ny rubrik", "active": False}

@@ -142,3 +142,23 @@ async def test_next_year_starts_from_this_year_and_marks_changes(world):
     assert "Ny risk" not in {r["title"] for r in await register(world.viewer, world.board, 2026)}
     with pytest.raises(Forbidden):
         await start_year(world.secretary, world.board, 2026)
+
+
+async def test_concurrent_scorings_of_one_risk_queue_and_one_stays_current(world):
+    import asyncio
+
+    from internkontroll.risks.assessments import AssessmentInput, assess
+    from internkontroll.risks.tables import RiskAssessment
+    from tests.risks.conftest import add_risk
+
+    risk_id = await add_risk(world)
+    # Every call runs in its own task, so each gets its own transaction and connection.
+    await asyncio.gather(
+        *(
+            assess(world.preparer, risk_id, 2026, AssessmentInput(1 + n % 4, 1, "control"))
+            for n in range(6)
+        )
+    )
+    rows = await RiskAssessment.select(RiskAssessment.current).where(RiskAssessment.risk == risk_id)
+    assert len(rows) == 6
+    assert sum(r["current"] for r in rows) == 1

@@ -404,7 +404,7 @@ LONG = "x" * 4001
     ("row", "expected"),
     [
         (_row(process="Finns inte"), {("rad 2: Process", "finns inte i BUN")}),
-        (_row(process="Försörjningsstöd"), {("rad 2: Process", "hör till SN, inte till BUN")}),
+        (_row(process="Försörjningsstöd"), {("rad 2: Process", "finns inte i BUN")}),
         (_row(process=""), {("rad 2: Process", "processen saknas")}),
         (_row(process="Nedlagd"), {("rad 2: Process", "är inaktiv")}),
         (_row(Riskkategori="Påhittad risk"), {("rad 2: Riskkategori", "finns inte")}),

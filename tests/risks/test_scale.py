@@ -151,3 +151,37 @@ def test_non_square_scale():
     scale = scale_from_dict(data)
     assert scale.max_value == 20
     assert cell(scale, 4, 5).value == 20
+
+
+@pytest.mark.parametrize("size_l", SIZES)
+@pytest.mark.parametrize("size_i", SIZES)
+def test_every_cell_of_every_rectangular_size(size_l, size_i):
+    """Each axis can have 3–5 levels on its own; every cell of every combination is scored."""
+    top = size_l * size_i
+    data = scale_to_dict(default_scale(4))
+    data["likelihood"] = [{"label": f"S{n}", "definition": ""} for n in range(1, size_l + 1)]
+    data["impact"] = [{"label": f"K{n}", "definition": ""} for n in range(1, size_i + 1)]
+    data["bands"] = [
+        {"low": 1, "high": top // 3, "label": "Låg", "colour": GREEN, "colour_name": "grön"},
+        {"low": top // 3 + 1, "high": top // 2, "label": "Medel", "colour": YELLOW,
+         "colour_name": "gul"},
+        {"low": top // 2 + 1, "high": top, "label": "Hög", "colour": RED, "colour_name": "röd"},
+    ]  # fmt: skip
+    data["plan_threshold"] = top // 2 + 1
+    data["cell_colours"] = {f"{size_l},1": "#123456"}
+    scale = scale_from_dict(data)
+    all_cells = cells(scale)
+    assert len(all_cells) == top
+    assert {(c.likelihood, c.impact) for c in all_cells} == {
+        (lk, im) for lk in range(1, size_l + 1) for im in range(1, size_i + 1)
+    }
+    for c in all_cells:
+        assert c.value == c.likelihood * c.impact == risk_value(scale, c.likelihood, c.impact)
+        assert c.band == band_for(scale, c.value)
+        expected = "#123456" if (c.likelihood, c.impact) == (size_l, 1) else c.band.colour
+        assert c.colour == expected
+        assert is_high(scale, c.value) == (c.value > top // 2)
+    with pytest.raises(ValidationFailed):
+        risk_value(scale, size_l + 1, 1)
+    with pytest.raises(ValidationFailed):
+        risk_value(scale, 1, size_i + 1)
