@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -103,6 +104,11 @@ def validation_error_handler(request: Request, exc: ValidationException) -> Resp
     for item in exc.extra or []:
         if isinstance(item, dict):
             field = str(item.get("key") or item.get("source") or "body")
+            # msgspec names a missing field only in its message; name it rather than "data".
+            missing = re.search(r"missing required field `([^`]+)`", str(item.get("message", "")))
+            if missing:
+                errors.append(FieldError(missing.group(1), "saknas"))
+                continue
             errors.append(FieldError(field, "saknas eller har fel format"))
     if not errors:
         errors.append(FieldError("body", "kunde inte tolkas"))

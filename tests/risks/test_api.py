@@ -389,3 +389,15 @@ async def test_put_without_active_keeps_a_retired_risk_retired(client, world):
         f"/api/risks/{risk_id}", json=risk_body(world, title="Ny rubrik"), headers=headers
     )
     assert edited.json()["risk"] == {**edited.json()["risk"], "title": "Ny rubrik", "active": False}
+
+
+async def test_a_missing_json_field_is_named(client, world):
+    risk_id = await add_risk(world)
+    headers = await signed_in(client, "handlaggare")
+    response = await client.post(
+        f"/api/risks/{risk_id}/assessments",
+        json={"year": 2026, "impact": 2, "treatment": "monitor"},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "likelihood", "message": "saknas"}]
