@@ -57,12 +57,16 @@ async def board_choices(board_id: int) -> dict[str, list[dict[str, Any]]]:
         .where((Process.board == board_id) & (Process.active == True))  # noqa: E712
         .order_by(Process.name)
     )
-    categories = (
+    return {"processes": processes, "categories": await active_categories()}
+
+
+async def active_categories() -> list[dict[str, Any]]:
+    """The kommun's active risk categories by name."""
+    return (
         await RiskCategory.select(RiskCategory.id, RiskCategory.name)
         .where(RiskCategory.active == True)  # noqa: E712
         .order_by(RiskCategory.name)
     )
-    return {"processes": processes, "categories": categories}
 
 
 def _risk_input(form: dict[str, str]) -> register.RiskInput:

@@ -14,7 +14,7 @@ from internkontroll.errors import FieldError, ValidationFailed
 from internkontroll.organisation.tables import RiskCategory
 from internkontroll.risks import register, scales, views
 from internkontroll.risks.heatmap_draw import layout
-from internkontroll.risks.pages import board_choices, page_year
+from internkontroll.risks.pages import active_categories, board_choices, page_year
 from internkontroll.risks.scale import MAX_LEVELS, MIN_LEVELS, Scale, default_scale
 from internkontroll.risks.tables import TREATMENT_LABELS
 from internkontroll.timeutil import today
@@ -115,11 +115,7 @@ class HeatMapPages(Controller):
             if chosen
             else None
         )
-        categories = (
-            await RiskCategory.select(RiskCategory.id, RiskCategory.name)
-            .where(RiskCategory.active == True)  # noqa: E712
-            .order_by(RiskCategory.name)
-        )
+        categories = await active_categories()
         return page(
             "risks/overview.html",
             year=year,

@@ -119,3 +119,19 @@ async def check_accessibility(page: Page, label: str | None = None) -> list[dict
     for violation in milder:
         warnings.warn(f"{where}:\n{_describe(violation)}", AccessibilityWarning, stacklevel=2)
     return milder
+
+
+async def open_page(page: Page, path: str, status: int = 200) -> None:
+    """Go to a path and insist on its HTTP status."""
+    response = await page.goto(path)
+    assert response is not None
+    assert response.status == status, f"{path} answered {response.status}, expected {status}"
+
+
+async def board_id_of(page: Page, board_name: str) -> str:
+    """The id of a board, read from its link on /namnder."""
+    await open_page(page, "/namnder")
+    href = await page.get_by_role("link", name=board_name, exact=True).get_attribute("href")
+    match = re.fullmatch(r"/namnder/(\d+)", href or "")
+    assert match, f"unexpected link to {board_name}: {href!r}"
+    return match.group(1)

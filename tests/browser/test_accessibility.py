@@ -11,37 +11,24 @@ import pytest
 from tests.browser.helpers import (
     SKIP_LINK,
     WRONG_CREDENTIALS,
+    board_id_of,
     check_accessibility,
     expect,
+    open_page,
     submit_login,
 )
 
 PageAs = Callable[[str], Awaitable[Any]]
 
 
-async def _open(page: Any, path: str, status: int = 200) -> None:
-    response = await page.goto(path)
-    assert response is not None
-    assert response.status == status, f"{path} answered {response.status}, expected {status}"
-
-
-async def _board_id(page: Any, board_name: str) -> str:
-    """The id of a board, read from its link on /namnder."""
-    await _open(page, "/namnder")
-    href = await page.get_by_role("link", name=board_name, exact=True).get_attribute("href")
-    match = re.fullmatch(r"/namnder/(\d+)", href or "")
-    assert match, f"unexpected link to {board_name}: {href!r}"
-    return match.group(1)
-
-
 async def test_login_page(page: Any) -> None:
-    await _open(page, "/login")
+    await open_page(page, "/login")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
     await check_accessibility(page)
 
 
 async def test_login_page_with_error(page: Any) -> None:
-    await _open(page, "/login")
+    await open_page(page, "/login")
     response = await submit_login(page, "kfn-ledamot", "fel-losenord")
     assert response.status == 401
     await expect(page.get_by_role("alert")).to_have_text(WRONG_CREDENTIALS)
@@ -59,7 +46,7 @@ async def test_login_page_with_error(page: Any) -> None:
 )
 async def test_start_page(page_as: PageAs, username: str, heading: str) -> None:
     page = await page_as(username)
-    await _open(page, "/")
+    await open_page(page, "/")
     await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     await check_accessibility(page, f"/ as {username}")
 
@@ -67,15 +54,15 @@ async def test_start_page(page_as: PageAs, username: str, heading: str) -> None:
 @pytest.mark.parametrize("username", ["samordnare", "bun-ledamot"])
 async def test_boards_list(page_as: PageAs, username: str) -> None:
     page = await page_as(username)
-    await _open(page, "/namnder")
+    await open_page(page, "/namnder")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Nämnder och bolag")
     await check_accessibility(page, f"/namnder as {username}")
 
 
 async def test_board_page(page_as: PageAs) -> None:
     page = await page_as("bun-ledamot")
-    board_id = await _board_id(page, "Barn- och utbildningsnämnden")
-    await _open(page, f"/namnder/{board_id}")
+    board_id = await board_id_of(page, "Barn- och utbildningsnämnden")
+    await open_page(page, f"/namnder/{board_id}")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Barn- och utbildningsnämnden")
     await expect(page.get_by_role("table")).to_contain_text("bun-sekreterare")
     await check_accessibility(page, f"/namnder/{board_id} as bun-ledamot")
@@ -83,7 +70,7 @@ async def test_board_page(page_as: PageAs) -> None:
 
 async def test_audit_log(page_as: PageAs) -> None:
     page = await page_as("revisor")
-    await _open(page, "/granskningslogg")
+    await open_page(page, "/granskningslogg")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Granskningslogg")
     # Open the first before/after values so axe sees them too.
     first = page.locator("details").first
@@ -94,8 +81,8 @@ async def test_audit_log(page_as: PageAs) -> None:
 
 async def test_audit_log_filtered(page_as: PageAs) -> None:
     page = await page_as("revisor")
-    board_id = await _board_id(page, "Barn- och utbildningsnämnden")
-    await _open(page, f"/granskningslogg?entity=board&board_id={board_id}")
+    board_id = await board_id_of(page, "Barn- och utbildningsnämnden")
+    await open_page(page, f"/granskningslogg?entity=board&board_id={board_id}")
     await expect(page.get_by_label("Typ av post")).to_have_value("board")
     await expect(page.get_by_label("Nämnd")).to_have_value(board_id)
     rows = page.locator("table tbody tr")
@@ -107,7 +94,7 @@ async def test_audit_log_filtered(page_as: PageAs) -> None:
 async def test_audit_log_filter_form(page_as: PageAs) -> None:
     """The form sends its empty fields too (board_id=&date_from=...): they must mean "any"."""
     page = await page_as("revisor")
-    await _open(page, "/granskningslogg")
+    await open_page(page, "/granskningslogg")
     await page.get_by_label("Typ av post").select_option("board")
     async with page.expect_navigation() as navigation:
         await page.get_by_role("button", name="Filtrera").click()
@@ -121,14 +108,14 @@ async def test_audit_log_filter_form(page_as: PageAs) -> None:
 
 async def test_audit_log_filter_without_matches(page_as: PageAs) -> None:
     page = await page_as("revisor")
-    await _open(page, "/granskningslogg?actor=ingen-sadan-anvandare")
+    await open_page(page, "/granskningslogg?actor=ingen-sadan-anvandare")
     await expect(page.locator("table tbody")).to_have_text("Inga händelser matchar filtret.")
     await check_accessibility(page, "/granskningslogg with an empty result as revisor")
 
 
 async def test_forbidden_page(page_as: PageAs) -> None:
     page = await page_as("bun-ledamot")
-    await _open(page, "/granskningslogg", status=403)
+    await open_page(page, "/granskningslogg", status=403)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Åtkomst nekad")
     await expect(page.get_by_role("main")).to_contain_text("Du har inte behörighet till detta.")
     await check_accessibility(page, "403 page (/granskningslogg as bun-ledamot)")
@@ -136,9 +123,9 @@ async def test_forbidden_page(page_as: PageAs) -> None:
 
 async def test_forbidden_board_page(page_as: PageAs) -> None:
     page = await page_as("samordnare")
-    ks_id = await _board_id(page, "Kommunstyrelsen")
+    ks_id = await board_id_of(page, "Kommunstyrelsen")
     page = await page_as("bun-ledamot")
-    await _open(page, f"/namnder/{ks_id}", status=403)
+    await open_page(page, f"/namnder/{ks_id}", status=403)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Åtkomst nekad")
 
 
@@ -146,14 +133,14 @@ async def test_forbidden_board_page(page_as: PageAs) -> None:
 async def test_not_found_page(page: Any, page_as: PageAs, signed_in: bool) -> None:
     if signed_in:
         page = await page_as("bun-ledamot")
-    await _open(page, "/finns-inte", status=404)
+    await open_page(page, "/finns-inte", status=404)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Sidan finns inte")
     await check_accessibility(page, "404 page")
 
 
 async def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page_as: PageAs) -> None:
     page = await page_as("samordnare")
-    await _open(page, "/namnder")
+    await open_page(page, "/namnder")
     await page.keyboard.press("Tab")
     skip = page.get_by_role("link", name=SKIP_LINK)
     await expect(skip).to_be_focused()
@@ -205,15 +192,15 @@ async def test_reflow_at_320_css_pixels(
     if username:
         page = await page_as(username)
     if path.startswith("board") or path == "assessment":
-        board = f"/namnder/{await _board_id(page, 'Barn- och utbildningsnämnden')}"
+        board = f"/namnder/{await board_id_of(page, 'Barn- och utbildningsnämnden')}"
         if path == "assessment":
-            await _open(page, f"{board}/risker")
+            await open_page(page, f"{board}/risker")
             path = await page.get_by_role("link", name=re.compile("^Bedöm")).first.get_attribute(
                 "href"
             )
         else:
             path = board + path.removeprefix("board")
     await page.set_viewport_size({"width": 320, "height": 640})
-    await _open(page, path)
+    await open_page(page, path)
     overflowing = await page.evaluate(OVERFLOWING)
     assert not overflowing, f"{path} at 320 px: content wider than the viewport: {overflowing}"

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.browser.helpers import check_accessibility, expect
+from tests.browser.helpers import board_id_of, check_accessibility, expect, open_page
 
 PageAs = Callable[[str], Awaitable[Any]]
 BUN = "Barn- och utbildningsnämnden"
 YEAR = dt.date.today().year
-
-
-async def _open(page: Any, path: str, status: int = 200) -> None:
-    response = await page.goto(path)
-    assert response is not None
-    assert response.status == status, f"{path} answered {response.status}, expected {status}"
-
-
-async def _board_id(page: Any, board_name: str = BUN) -> str:
-    await _open(page, "/namnder")
-    href = await page.get_by_role("link", name=board_name, exact=True).get_attribute("href")
-    match = re.fullmatch(r"/namnder/(\d+)", href or "")
-    assert match, href
-    return match.group(1)
 
 
 async def _cell_count(page: Any, heat_map_caption: str, cell: str) -> int:
@@ -38,13 +23,13 @@ async def test_score_a_risk_see_the_heat_map_change_and_drill_into_the_cell(
     page_as: PageAs,
 ) -> None:
     page = await page_as("bun-handlaggare")
-    board_id = await _board_id(page)
+    board_id = await board_id_of(page, BUN)
     this_year = f"Riskkarta {YEAR} (i år)"
-    await _open(page, f"/namnder/{board_id}/riskkarta?ar={YEAR}")
+    await open_page(page, f"/namnder/{board_id}/riskkarta?ar={YEAR}")
     before = await _cell_count(page, this_year, "4-4")
 
     title = f"Obehörig åtkomst till elevregistret {uuid.uuid4().hex[:6]}"
-    await _open(page, f"/namnder/{board_id}/risker?ar={YEAR}")
+    await open_page(page, f"/namnder/{board_id}/risker?ar={YEAR}")
     await page.get_by_role("link", name="Ny risk", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Ny risk")
     await page.get_by_label("Risk (rubrik)").fill(title)
@@ -99,8 +84,8 @@ async def test_score_a_risk_see_the_heat_map_change_and_drill_into_the_cell(
 
 async def test_form_errors_are_announced_and_accessible(page_as: PageAs) -> None:
     page = await page_as("bun-handlaggare")
-    board_id = await _board_id(page)
-    await _open(page, f"/namnder/{board_id}/risker/ny?ar={YEAR}")
+    board_id = await board_id_of(page, BUN)
+    await open_page(page, f"/namnder/{board_id}/risker/ny?ar={YEAR}")
     await page.get_by_role("button", name="Spara och bedöm").click()
     await expect(page.get_by_role("alert")).to_contain_text("rubriken får inte vara tom")
     await expect(page.get_by_label("Risk (rubrik)")).to_have_attribute("aria-invalid", "true")
@@ -109,8 +94,8 @@ async def test_form_errors_are_announced_and_accessible(page_as: PageAs) -> None
 
 async def test_import_page_and_a_rejected_file(page_as: PageAs, tmp_path) -> None:
     page = await page_as("bun-handlaggare")
-    board_id = await _board_id(page)
-    await _open(page, f"/namnder/{board_id}/risker/import?ar={YEAR}")
+    board_id = await board_id_of(page, BUN)
+    await open_page(page, f"/namnder/{board_id}/risker/import?ar={YEAR}")
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Importera riskanalys från Excel"
     )
@@ -125,7 +110,7 @@ async def test_import_page_and_a_rejected_file(page_as: PageAs, tmp_path) -> Non
 
 async def test_overview_and_matrix_pages(page_as: PageAs) -> None:
     page = await page_as("samordnare")
-    await _open(page, f"/riskoversikt?ar={YEAR}")
+    await open_page(page, f"/riskoversikt?ar={YEAR}")
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Riskbild {YEAR} – alla nämnder och bolag"
     )
@@ -133,9 +118,9 @@ async def test_overview_and_matrix_pages(page_as: PageAs) -> None:
         page.get_by_role("heading", name=f"Accepterade höga risker {YEAR}")
     ).to_be_visible()
     await check_accessibility(page, "risk overview")
-    await _open(page, "/riskmatris")
+    await open_page(page, "/riskmatris")
     await check_accessibility(page, "risk matrix (read only)")
     admin = await page_as("admin")
-    await _open(admin, "/riskmatris")
+    await open_page(admin, "/riskmatris")
     await expect(admin.get_by_role("heading", name="Ny version av riskmatrisen")).to_be_visible()
     await check_accessibility(admin, "risk matrix with the admin form")
