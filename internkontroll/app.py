@@ -17,6 +17,8 @@ from admin.site import admin_route
 from internkontroll import __version__, db
 from internkontroll.audit.routes import AuditController
 from internkontroll.auth.routes import AuthApiController, AuthController
+from internkontroll.controls.api import PlanApi
+from internkontroll.controls.pages import PlanPages
 from internkontroll.errors import Unavailable
 from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
 from internkontroll.risks.api import RiskApi
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             RiskApi,
             RiskPages,
             HeatMapPages,
+            PlanApi,
+            PlanPages,
             admin_route(settings),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False

@@ -70,3 +70,14 @@ def _select_one():
     from piccolo.querystring import QueryString
 
     return QueryString("SELECT 1")
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True if the error is a unique-key violation on either engine."""
+    import sqlite3
+
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)

@@ -53,6 +53,14 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class NotReady(Conflict):
+    """The entity cannot move on yet; lists everything still missing."""
+
+    def __init__(self, message: str, problems: list[FieldError]) -> None:
+        super().__init__(message)
+        self.errors = list(problems)
+
+
 class UnsupportedMediaType(DomainError):
     """The request body is not in the format the endpoint takes."""
 

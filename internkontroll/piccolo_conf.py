@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "piccolo_api.session_auth.piccolo_app",
         "internkontroll.piccolo_app",
         "internkontroll.risks.piccolo_app",
+        "internkontroll.controls.piccolo_app",
     ]
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Mapping
@@ -55,6 +56,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
     db_pool_max: int = 10
     session_hours: int = 8
+    plan_deadline: tuple[int, int] = (1, 31)  # (month, day) in the plan's own year
+    shared_points_per_year: int = 2
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -125,6 +128,17 @@ def _embedded_secret(data_dir: Path) -> str:
     return secret
 
 
+def parse_month_day(name: str, raw: str) -> tuple[int, int]:
+    """'MM-DD' as (month, day); 29 February is allowed and means the 28th in other years."""
+    try:
+        month_text, day_text = raw.strip().split("-")
+        month, day = int(month_text), int(day_text)
+        dt.date(2024, month, day)  # a leap year, so 02-29 passes
+    except ValueError:
+        raise SettingsError(name, f"ska ha formen MM-DD, t.ex. 01-31 (fick {raw!r})") from None
+    return month, day
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise SettingsError naming the first bad one."""
     env = os.environ if environ is None else environ
@@ -149,6 +163,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("ALLOWED_HOSTS", "ange minst ett värdnamn")
     pool_max = _parse_int("DB_POOL_MAX", env.get("DB_POOL_MAX", "10"), 1, 200)
     session_hours = _parse_int("SESSION_HOURS", env.get("SESSION_HOURS", "8"), 1, 168)
+    plan_deadline = parse_month_day("PLAN_DEADLINE", env.get("PLAN_DEADLINE", "01-31"))
+    shared_points = _parse_int(
+        "SHARED_POINTS_PER_YEAR", env.get("SHARED_POINTS_PER_YEAR", "2"), 1, 10
+    )
     return Settings(
         database=database,
         secret_key=secret_key,
@@ -160,6 +178,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allowed_hosts=allowed_hosts,
         db_pool_max=pool_max,
         session_hours=session_hours,
+        plan_deadline=plan_deadline,
+        shared_points_per_year=shared_points,
     )
 
 

@@ -64,6 +64,11 @@ def can(principal: Principal | None, action: Action, board_id: int | None = None
     # Members of the kommunstyrelse oversee every board: they read all of them.
     if principal.is_executive_member and action in READ_EVERYTHING:
         return True
+    # KS's own secretaries record KS's decision on the shared control points.
+    if action == Action.MANAGE_SHARED_CONTROLS and any(
+        "secretary" in principal.roles_on(b) for b in principal.executive_board_ids
+    ):
+        return True
     if action not in BOARD_SCOPED or board_id is None:
         return False
     return any(action in BOARD_ROLE_ACTIONS.get(r, ()) for r in principal.roles_on(board_id))

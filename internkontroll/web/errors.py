@@ -20,6 +20,7 @@ from internkontroll.errors import (
     DomainError,
     FieldError,
     Forbidden,
+    NotReady,
     TooManyAttempts,
     ValidationFailed,
 )
@@ -94,7 +95,7 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response[Any]:
     headers = None
     if isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
-    errors = exc.errors if isinstance(exc, ValidationFailed) else None
+    errors = exc.errors if isinstance(exc, ValidationFailed | NotReady) else None
     return _answer(request, exc.status_code, exc.message, errors, headers)
 
 

@@ -1,0 +1,1 @@
+"""Internal control plans: KS's shared points, plans with versions and decisions, controls."""
