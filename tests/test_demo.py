@@ -7,6 +7,7 @@ from internkontroll import demo, demo_risks
 from internkontroll.audit.tables import AuditEvent
 from internkontroll.auth import services as auth
 from internkontroll.auth.tables import GlobalRole, Membership
+from internkontroll.controls.tables import ControlPlan, PlanControl, SharedControlPoint
 from internkontroll.organisation.tables import (
     Board,
     Department,
@@ -37,6 +38,9 @@ async def _counts():
             GlobalRole,
             Risk,
             RiskAssessment,
+            ControlPlan,
+            PlanControl,
+            SharedControlPoint,
             AuditEvent,
         )
     ]
@@ -256,6 +260,7 @@ async def test_demo_load_makes_a_bounded_number_of_queries(db, monkeypatch):
     monkeypatch.setattr(engine_class, "run_querystring", counting)
     await demo.load_demo()
     risks = sum(len(r) for r in demo_risks.REGISTERS.values())
-    # About 20 queries per risk through the services; an accidental loop over all risks per
-    # risk would be thousands more.
-    assert queries < 40 * risks + 500, queries
+    controls = await PlanControl.count()
+    # About 20 queries per risk and per control through the services; an accidental loop over
+    # all risks per risk would be thousands more.
+    assert queries < 40 * (risks + controls) + 500, queries

@@ -13,6 +13,7 @@ from internkontroll.risks.register import check_year
 from internkontroll.settings import get_settings
 from internkontroll.timeutil import today
 
+KIND_ORDER = {"executive": 0, "board": 1, "company": 2}
 TIMELINESS_LABELS = {
     "on_time": "Antagen i tid",
     "late": "Antagen för sent",
@@ -62,9 +63,9 @@ async def plan_statuses(year: int) -> list[BoardPlanStatus]:
     boards = (
         await Board.select(Board.id, Board.short_name, Board.name, Board.kind)
         .where(Board.active.eq(True))
-        .order_by(Board.kind)
         .order_by(Board.short_name)
     )
+    boards.sort(key=lambda b: KIND_ORDER.get(b["kind"], len(KIND_ORDER)))
     plans = (
         await ControlPlan.select(
             ControlPlan.id,
