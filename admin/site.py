@@ -16,12 +16,20 @@ from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.session_auth.tables import SessionsBase
 
+from admin.plan_freeze import FREEZE_VALIDATORS
 from admin.translations import SWEDISH
 from internkontroll.audit import services as audit
 from internkontroll.audit.tables import AuditEvent
 from internkontroll.auth.permissions import Action, require
 from internkontroll.auth.principal import SYSTEM, Actor
 from internkontroll.auth.tables import GlobalRole, Membership
+from internkontroll.controls.tables import (
+    ControlPlan,
+    PlanControl,
+    PlanControlRisk,
+    SharedControlDecision,
+    SharedControlPoint,
+)
 from internkontroll.db import write_transaction
 from internkontroll.organisation.tables import (
     Board,
@@ -119,6 +127,11 @@ ADMIN_TABLES: list[type[Table]] = [
     BaseUser,
     GlobalRole,
     Membership,
+    SharedControlDecision,
+    SharedControlPoint,
+    ControlPlan,
+    PlanControl,
+    PlanControlRisk,
 ]
 
 
@@ -129,6 +142,7 @@ def build_admin_app(settings: Settings):
             table,
             hooks=audit_hooks(table),
             exclude_visible_columns=[BaseUser.password] if table is BaseUser else [],
+            validators=FREEZE_VALIDATORS.get(table),
         )
         for table in ADMIN_TABLES
     ]

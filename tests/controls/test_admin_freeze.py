@@ -1,0 +1,132 @@
+"""The admin site reads plans but refuses (409) every change to a plan that is not a draft."""
+
+import pytest
+
+from internkontroll.controls import plans
+from internkontroll.controls.tables import (
+    ControlPlan,
+    PlanControl,
+    PlanControlRisk,
+    SharedControlDecision,
+    SharedControlPoint,
+)
+from tests.conftest import login
+from tests.controls.conftest import ADOPTION, YEAR, complete_controls, decide_shared_points
+
+
+async def _admin(client) -> dict[str, str]:
+    await login(client, "admin")
+    await client.get("/admin/api/tables/")  # piccolo-admin sets its CSRF cookie
+    return {"X-CSRFToken": client.cookies.get("csrftoken", "")}
+
+
+async def _snapshot():
+    return [
+        await table.select().order_by(table.id)
+        for table in (
+            ControlPlan,
+            PlanControl,
+            PlanControlRisk,
+            SharedControlDecision,
+            SharedControlPoint,
+        )
+    ]
+
+
+async def _plan(world, *, adopted: bool) -> int:
+    await decide_shared_points(world)
+    plan_id = await plans.create_plan(world.preparer, world.board, YEAR)
+    if adopted:
+        await complete_controls(world, plan_id)
+        await plans.send_for_decision(world.preparer, plan_id)
+        await plans.adopt(world.secretary, plan_id, ADOPTION)
+    return plan_id
+
+
+async def test_admin_lists_plan_tables(client, plan_world):
+    await _admin(client)
+    tables = (await client.get("/admin/api/tables/")).json()
+    for name in ("control_plan", "plan_control", "shared_control_decision"):
+        assert name in tables
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("patch", "control_plan/{plan}/", {"status": "draft"}),
+        ("patch", "control_plan/{plan}/", {"paragraph": "§ 99"}),
+        ("delete", "control_plan/{plan}/", None),
+        ("patch", "plan_control/{control}/", {"title": "Ändrad i efterhand"}),
+        ("put", "plan_control/{control}/", {"title": "Ändrad i efterhand"}),
+        ("delete", "plan_control/{control}/", None),
+        ("post", "plan_control/", {"plan": "{plan}", "control": "{control_id}", "title": "Ny"}),
+        ("patch", "plan_control_risk/{link}/", {"risk": "{risk}"}),
+        ("delete", "plan_control_risk/{link}/", None),
+        ("patch", "shared_control_point/{point}/", {"title": "Annat"}),
+        ("delete", "shared_control_decision/{decision}/", None),
+        ("post", "control_plan/", {"board": "{board}", "year": 2030, "status": "adopted"}),
+    ],
+)
+async def test_admin_cannot_change_an_adopted_plan(client, plan_world, method, path, body):
+    plan_id = await _plan(plan_world, adopted=True)
+    control = await PlanControl.select().where(PlanControl.plan == plan_id).first()
+    link = await PlanControlRisk.select().first()
+    ids = {
+        "plan": plan_id,
+        "control": control["id"],
+        "control_id": control["control"],
+        "link": link["id"],
+        "risk": plan_world.risks["bevaka"],
+        "point": (await SharedControlPoint.select().first())["id"],
+        "decision": (await SharedControlDecision.select().first())["id"],
+        "board": plan_world.board,
+    }
+    headers = await _admin(client)
+    before = await _snapshot()
+    url = "/admin/api/tables/" + path.format(**ids)
+    kwargs = {"headers": headers}
+    if body is not None:
+        kwargs["json"] = {
+            k: int(v.format(**ids)) if isinstance(v, str) and v.startswith("{") else v
+            for k, v in body.items()
+        }
+    response = await client.request(method.upper(), url, **kwargs)
+    assert response.status_code == 409, response.text
+    assert await _snapshot() == before
+
+
+async def test_admin_has_no_bulk_delete_of_plan_controls(client, plan_world):
+    plan_id = await _plan(plan_world, adopted=True)
+    headers = await _admin(client)
+    before = await _snapshot()
+    response = await client.delete(
+        f"/admin/api/tables/plan_control/?plan={plan_id}", headers=headers
+    )
+    assert response.status_code in (405, 409)
+    assert await _snapshot() == before
+
+
+async def test_admin_may_fix_a_draft_control(client, plan_world):
+    plan_id = await _plan(plan_world, adopted=False)
+    control = await PlanControl.select().where(PlanControl.plan == plan_id).first()
+    headers = await _admin(client)
+    response = await client.patch(
+        f"/admin/api/tables/plan_control/{control['id']}/",
+        json={"scope": "Stickprov 5 ärenden"},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    row = await PlanControl.select().where(PlanControl.id == control["id"]).first()
+    assert row["scope"] == "Stickprov 5 ärenden"
+
+
+async def test_admin_cannot_set_a_drafts_status(client, plan_world):
+    plan_id = await _plan(plan_world, adopted=False)
+    headers = await _admin(client)
+    response = await client.patch(
+        f"/admin/api/tables/control_plan/{plan_id}/", json={"status": "adopted"}, headers=headers
+    )
+    assert response.status_code == 409
+    assert (await ControlPlan.select().where(ControlPlan.id == plan_id).first())["status"] == (
+        "draft"
+    )
