@@ -79,3 +79,22 @@ def test_postgres_url_is_parsed():
 def test_sqlite_url_absolute_and_relative():
     assert parse_database_url("sqlite:////srv/ik.db", Path("var")).sqlite_path == Path("/srv/ik.db")
     assert parse_database_url("sqlite:///data/ik.db", Path("var")).sqlite_path == Path("data/ik.db")
+
+
+def test_plan_deadline_and_shared_points_default_and_validate(tmp_path):
+    base = {"DATA_DIR": str(tmp_path)}
+    settings = load_settings(base)
+    assert settings.plan_deadline == (1, 31)
+    assert settings.shared_points_per_year == 2
+    custom = load_settings({**base, "PLAN_DEADLINE": "02-29", "SHARED_POINTS_PER_YEAR": "3"})
+    assert (custom.plan_deadline, custom.shared_points_per_year) == ((2, 29), 3)
+    for name, raw in (
+        ("PLAN_DEADLINE", "31-01"),
+        ("PLAN_DEADLINE", "januari"),
+        ("PLAN_DEADLINE", "02-30"),
+        ("SHARED_POINTS_PER_YEAR", "0"),
+        ("SHARED_POINTS_PER_YEAR", "två"),
+    ):
+        with pytest.raises(SettingsError) as err:
+            load_settings({**base, name: raw})
+        assert name in str(err.value)
