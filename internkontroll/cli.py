@@ -1,4 +1,4 @@
-"""The `internkontroll` command: serve, migrate, createuser, demo, export, import."""
+"""The `internkontroll` command: serve, migrate, createuser, demo, export, import, report."""
 
 from __future__ import annotations
 
@@ -184,6 +184,48 @@ def cmd_import_risks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_plan(args: argparse.Namespace) -> int:
+    """Write a board's internkontrollplan for a year as a PDF (latest version by default)."""
+    from internkontroll.errors import DomainError, ValidationFailed
+    from internkontroll.reports.plan_pdf import system_render_plan_pdf
+    from internkontroll.risks.register import MAX_ID
+
+    if args.version is not None and not 0 < args.version <= MAX_ID:
+        return _fail("--version ska vara ett positivt heltal")
+
+    async def run():
+        board_id = await _board_id(args.board)
+        if board_id is None:
+            return None
+        return board_id, await system_render_plan_pdf(board_id, args.year, args.version)
+
+    try:
+        result = asyncio.run(run())
+    except ValidationFailed as exc:
+        return _fail("; ".join(f"--{e.field}: {e.message}" for e in exc.errors))
+    except DomainError as exc:
+        return _fail(exc.message)
+    if result is None:
+        return _fail(f"okänd nämnd {args.board}")
+    if result[1] is None:
+        which = (
+            "internkontrollplan"
+            if args.version is None
+            else f"version {args.version} av internkontrollplanen"
+        )
+        return _fail(f"{args.board.strip().upper()} har ingen {which} för {args.year}")
+    _, content, document = result[1]
+    try:
+        args.out.write_bytes(content)
+    except OSError as exc:
+        return _fail(f"kan inte skriva {args.out}: {exc.strerror or exc}", 1)
+    print(
+        f"{document.title} för {document.board_short_name}, version {document.plan['version']} "
+        f"({document.status_label.lower()}), skriven till {args.out}."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="internkontroll", description="Internkontroll")
@@ -255,6 +297,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_risks.add_argument("file", type=Path, metavar="FIL.xlsx", help="filen att läsa in")
     import_risks.set_defaults(func=cmd_import_risks)
+
+    report = sub.add_parser("report", help="skriv ut rapporter som PDF")
+    report_what = report.add_subparsers(dest="what", required=True, metavar="VAD")
+    report_plan = report_what.add_parser(
+        "plan",
+        help="en nämnds internkontrollplan som PDF",
+        description="Skriver en nämnds internkontrollplan för ett år som PDF (A4).",
+    )
+    report_plan.add_argument("--board", metavar="NÄMND", required=True, help="nämndens kortnamn")
+    report_plan.add_argument(
+        "--year", type=int, required=True, metavar="ÅR", help="året, t.ex. 2027"
+    )
+    report_plan.add_argument(
+        "--version", type=int, metavar="N", help="planens version (utan: den senaste)"
+    )
+    report_plan.add_argument(
+        "--out", type=Path, required=True, metavar="FIL.pdf", help="filen att skriva"
+    )
+    report_plan.set_defaults(func=cmd_report_plan)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Printed reports: PDFs in the house style, built off the event loop."""
