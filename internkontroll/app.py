@@ -19,8 +19,10 @@ from internkontroll.audit.routes import AuditController
 from internkontroll.auth.routes import AuthApiController, AuthController
 from internkontroll.controls.api import PlanApi
 from internkontroll.controls.pages import PlanPages
+from internkontroll.controls.pages_shared import SharedPages
 from internkontroll.errors import Unavailable
 from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
+from internkontroll.reports.routes import ReportApi
 from internkontroll.risks.api import RiskApi
 from internkontroll.risks.pages import RiskPages
 from internkontroll.risks.pages_maps import HeatMapPages
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             HeatMapPages,
             PlanApi,
             PlanPages,
+            SharedPages,
+            ReportApi,
             admin_route(settings),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False

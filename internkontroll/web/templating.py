@@ -30,6 +30,9 @@ AUDIT_ACTION_LABELS = {
     "login_failed": "Misslyckad inloggning",
     "logout": "Utloggning",
     "assess": "Riskbedömning",
+    "status": "Statusändring",
+    "adopt": "Antagande",
+    "decide": "Beslut",
     "start_year": "Ny årsanalys påbörjad",
     "import": "Import från Excel",
 }
@@ -49,6 +52,11 @@ AUDIT_ENTITY_LABELS = {
     "risk_assessment": "Riskbedömning",
     "risk_register": "Riskregister",
     "risk_scale": "Riskmatris",
+    "control_plan": "Internkontrollplan",
+    "plan_control": "Kontrollmoment",
+    "plan_control_risk": "Kontrollmoment–risk",
+    "shared_control_decision": "Gemensamma kontrollmoment",
+    "shared_control_point": "Gemensamt kontrollmoment",
 }
 GLOBAL_ROLE_LABELS = {
     "admin": "Systemförvaltare",

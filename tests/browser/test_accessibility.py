@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from tests.browser.helpers import (
     open_page,
     submit_login,
 )
+from tests.browser.test_plans import open_draft
 
 PageAs = Callable[[str], Awaitable[Any]]
 
@@ -200,6 +202,122 @@ async def test_reflow_at_320_css_pixels(
             )
         else:
             path = board + path.removeprefix("board")
+    await page.set_viewport_size({"width": 320, "height": 640})
+    await open_page(page, path)
+    overflowing = await page.evaluate(OVERFLOWING)
+    assert not overflowing, f"{path} at 320 px: content wider than the viewport: {overflowing}"
+
+
+# ------------------------------------------------------------------ the plan pages
+
+THIS_YEAR = dt.date.today().year
+NEXT_YEAR = THIS_YEAR + 1
+BUN = "Barn- och utbildningsnämnden"
+# Far enough ahead that neither the demo nor any test has a plan or a KS decision for it.
+UNPLANNED_YEAR = THIS_YEAR + 5
+
+
+async def _plan_path(page: Any, key: str) -> str:
+    """A plan page's path: BUN's draft (next year), adopted plan (this year) or no plan yet."""
+    if key == "draft":
+        return await open_draft(page, BUN, NEXT_YEAR)
+    board = f"/namnder/{await board_id_of(page, BUN)}/plan"
+    return f"{board}?ar={THIS_YEAR if key == 'adopted' else UNPLANNED_YEAR}"
+
+
+async def test_plan_overview(page_as: PageAs) -> None:
+    page = await page_as("samordnare")
+    await open_page(page, f"/planer?ar={THIS_YEAR}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Internkontrollplaner {THIS_YEAR}"
+    )
+    await expect(
+        page.get_by_role("row", name=re.compile("Kultur- och fritidsnämnden"))
+    ).to_contain_text("Antagen för sent")
+    await check_accessibility(page, "/planer as samordnare")
+
+
+@pytest.mark.parametrize(
+    ("username", "key", "expected"),
+    [
+        ("bun-ledamot", "adopted", "Antagen"),
+        ("bun-handlaggare", "draft", "Inför beslut"),
+        ("bun-handlaggare", "none", f"Skapa utkast för {UNPLANNED_YEAR}"),
+    ],
+)
+async def test_plan_page(page_as: PageAs, username: str, key: str, expected: str) -> None:
+    page = await page_as(username)
+    path = await _plan_path(page, key)
+    await open_page(page, path)
+    await expect(page.get_by_role("main")).to_contain_text(expected)
+    await check_accessibility(page, f"{key} plan page as {username}")
+
+
+async def test_control_forms_with_and_without_errors(page_as: PageAs) -> None:
+    page = await page_as("bun-handlaggare")
+    await open_page(page, await _plan_path(page, "draft"))
+    await page.get_by_role("link", name=re.compile("^Ändra kontrollmomentet")).first.click()
+    await expect(
+        page.get_by_role("heading", name="Gemensamt kontrollmoment beslutat av KS")
+    ).to_be_visible()
+    await check_accessibility(page, "a shared control's form")
+
+    await open_page(page, await _plan_path(page, "draft"))
+    await page.get_by_role("link", name="Lägg till kontrollmoment").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Nytt kontrollmoment")
+    await check_accessibility(page, "new control form")
+    await page.get_by_role("button", name="Lägg till kontrollmoment").click()
+    await expect(page.get_by_role("alert")).to_contain_text("beskriv vad som kontrolleras")
+    await expect(page.get_by_label("Kontrollmoment – vad som kontrolleras")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await check_accessibility(page, "control form with errors")
+
+
+async def test_shared_points_page_and_decision_form(page_as: PageAs) -> None:
+    page = await page_as("bun-ledamot")
+    await open_page(page, f"/gemensamma-kontrollmoment?ar={THIS_YEAR}")
+    await expect(page.get_by_role("heading", name="Beslut")).to_be_visible()
+    await check_accessibility(page, "KS's shared points")
+
+    page = await page_as("samordnare")
+    await open_page(page, f"/gemensamma-kontrollmoment?ar={UNPLANNED_YEAR}")
+    await check_accessibility(page, "KS's decision form")
+    await page.get_by_role("button", name="Registrera beslutet").click()
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("Kontrollmoment 1, vad som kontrolleras")
+    await expect(page.get_by_label("Vad som kontrolleras").first).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await check_accessibility(page, "KS's decision form with errors")
+
+
+@pytest.mark.parametrize(
+    ("username", "key"),
+    [
+        ("samordnare", "/planer"),
+        ("bun-handlaggare", "draft"),
+        ("bun-ledamot", "adopted"),
+        ("bun-handlaggare", "none"),
+        ("bun-handlaggare", "control-form"),
+        ("bun-ledamot", "/gemensamma-kontrollmoment"),
+        ("samordnare", "shared-form"),
+    ],
+)
+async def test_plan_pages_reflow_at_320_css_pixels(
+    page_as: PageAs, username: str, key: str
+) -> None:
+    """WCAG 1.4.10 on the plan pages, as on the others above."""
+    page = await page_as(username)
+    if key in ("draft", "adopted", "none"):
+        path = await _plan_path(page, key)
+    elif key == "control-form":
+        await open_page(page, await _plan_path(page, "draft"))
+        path = await page.get_by_role("link", name="Lägg till kontrollmoment").get_attribute("href")
+    elif key == "shared-form":
+        path = f"/gemensamma-kontrollmoment?ar={UNPLANNED_YEAR}"
+    else:
+        path = key
     await page.set_viewport_size({"width": 320, "height": 640})
     await open_page(page, path)
     overflowing = await page.evaluate(OVERFLOWING)
