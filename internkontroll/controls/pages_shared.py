@@ -120,7 +120,7 @@ def _shared_template(
 
 
 class SharedPages(Controller):
-    """The deadline overview of every readable board's plan, and KS's shared control points."""
+    """The deadline overview of every board's plan, and KS's shared control points."""
 
     guards = [login_required]
     include_in_schema = False
@@ -131,8 +131,9 @@ class SharedPages(Controller):
         principal = principal_of(request)
         year = plan_year(ar)
         readable = readable_board_ids(principal)
-        # Boards the user may not read stay unnamed here, as everywhere else in the app.
-        rows = [s for s in await plan_statuses(year) if readable is None or s.board_id in readable]
+        # Whether a board adopted its plan on time is a public decision everyone with a role
+        # follows; only the plan itself stays behind the board's read permission.
+        rows = await plan_statuses(year)
         counts = {key: sum(1 for r in rows if r.timeliness == key) for key in TIMELINESS_LABELS}
         return page(
             "controls/overview.html",
@@ -141,7 +142,7 @@ class SharedPages(Controller):
             counts=counts,
             labels=TIMELINESS_LABELS,
             deadline=long_date(plan_deadline(year)),
-            sees_all=readable is None,
+            readable=readable,
             shared=await shared_decision(year),
             long_date=long_date,
         )

@@ -29,8 +29,10 @@ async def test_overview_flags_each_board_on_time_late_missing_or_pending(client,
 
     await as_user(client, "handlaggare")
     own = (await client.get(f"/planer?ar={YEAR}")).text
-    assert "Barn- och utbildningsnämnden" in own and "Socialnämnden" not in own
-    assert "Du ser de nämnder där du har en roll" in own
+    # Every board's flag is public; only boards the user reads link to their plan.
+    assert "Saknas – deadline passerad" in _row(own, "Socialnämnden")
+    assert f'href="/namnder/{plan_world.other_board}/plan' not in own
+    assert f'href="/namnder/{plan_world.board}/plan?ar=2026"' in _row(own, "Barn- och")
     assert 'href="/planer"' in own  # the main menu's link
 
 
