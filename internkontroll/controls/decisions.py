@@ -10,6 +10,8 @@ from internkontroll.timeutil import today
 
 MAX_PARAGRAPH = 30
 MAX_REGISTRY_NUMBER = 50
+# Year 1 parses as a date; no decision recorded here can be that old, so it is a typo.
+MIN_DECISION_YEAR = 2000
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ def decision_errors(data: DecisionInput, *, not_before: dt.date | None = None) -
     errors: list[FieldError] = []
     if data.decided_on > today():
         errors.append(FieldError("decided_on", "beslutsdatumet kan inte ligga i framtiden"))
+    elif data.decided_on.year < MIN_DECISION_YEAR:
+        errors.append(
+            FieldError("decided_on", f"beslutsdatumet kan inte vara före {MIN_DECISION_YEAR}")
+        )
     elif not_before is not None and data.decided_on < not_before:
         errors.append(
             FieldError("decided_on", f"beslutsdatumet kan inte vara före {not_before.isoformat()}")

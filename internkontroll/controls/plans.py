@@ -11,6 +11,7 @@ from internkontroll.controls.decisions import DecisionInput, decision_errors, pa
 from internkontroll.controls.readiness import readiness_problems
 from internkontroll.controls.shared_insert import insert_shared_controls
 from internkontroll.controls.tables import (
+    FROZEN_STATUSES,
     PLAN_STATUS_LABELS,
     Control,
     ControlPlan,
@@ -245,6 +246,8 @@ async def send_for_decision(principal: Principal, plan_id: int) -> None:
     async with write_transaction():
         await lock_board(plan["board"])
         current = await reread(plan_id)
+        if current["status"] in FROZEN_STATUSES:
+            raise Conflict(FROZEN_MESSAGE)
         if current["status"] != "draft":
             raise Conflict("Bara ett utkast kan skickas för beslut.")
         problems = await readiness_problems(current)
@@ -265,7 +268,7 @@ async def return_to_draft(principal: Principal, plan_id: int) -> None:
         await lock_board(plan["board"])
         current = await reread(plan_id)
         if current["status"] != "for_decision":
-            if current["status"] in ("adopted", "superseded"):
+            if current["status"] in FROZEN_STATUSES:
                 raise Conflict(FROZEN_MESSAGE)
             raise Conflict("Planen är redan ett utkast.")
         await _set_status(principal, current, "draft", sent_for_decision_at=None)
@@ -297,6 +300,9 @@ async def adopt(principal: Principal, plan_id: int, decision: DecisionInput) -> 
     """Record the nämnd's decision; the plan freezes and replaces the earlier adopted version."""
     plan = await get_plan(principal, plan_id)
     require(principal, Action.RECORD_DECISION, plan["board"])
+    # An adopted plan answers 409 whatever the body says: the state, not the input, is wrong.
+    if plan["status"] in FROZEN_STATUSES:
+        raise Conflict("Planen är redan antagen.")
     previous = None
     if plan["based_on"] is not None:
         previous = await ControlPlan.select().where(ControlPlan.id == plan["based_on"]).first()
@@ -307,7 +313,7 @@ async def adopt(principal: Principal, plan_id: int, decision: DecisionInput) -> 
         await lock_board(plan["board"])
         current = await reread(plan_id)
         if current["status"] != "for_decision":
-            if current["status"] in ("adopted", "superseded"):
+            if current["status"] in FROZEN_STATUSES:
                 raise Conflict("Planen är redan antagen.")
             raise Conflict("Planen måste vara markerad för beslut innan beslutet registreras.")
         await ControlPlan.update(

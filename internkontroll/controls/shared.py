@@ -9,6 +9,7 @@ from internkontroll.audit import services as audit
 from internkontroll.auth.permissions import Action, require
 from internkontroll.auth.principal import Actor, Principal
 from internkontroll.controls.decisions import DecisionInput, decision_errors, paragraph_text
+from internkontroll.controls.plans import lock_board, reread
 from internkontroll.controls.shared_insert import insert_shared_controls
 from internkontroll.controls.tables import (
     FREQUENCY_LABELS,
@@ -130,10 +131,18 @@ async def _store(principal: Principal, data: SharedDecisionInput) -> int:
             .where(SharedControlPoint.decision == decision_id)
             .order_by(SharedControlPoint.position)
         )
-        drafts = await ControlPlan.select().where(
-            (ControlPlan.year == data.year) & (ControlPlan.status == "draft")
+        drafts = (
+            await ControlPlan.select()
+            .where((ControlPlan.year == data.year) & (ControlPlan.status == "draft"))
+            .order_by(ControlPlan.board)
         )
+        updated = 0
         for plan in drafts:
+            # A board may be sending this draft for decision right now: wait, then look again.
+            await lock_board(plan["board"])
+            if (await reread(plan["id"]))["status"] != "draft":
+                continue
+            updated += 1
             await PlanControl.update(
                 {PlanControl.position: PlanControl.position + len(points)}
             ).where(PlanControl.plan == plan["id"])
@@ -149,7 +158,7 @@ async def _store(principal: Principal, data: SharedDecisionInput) -> int:
                 "paragraph": paragraph_text(data.decision.paragraph),
                 "registry_number": data.decision.registry_number.strip(),
                 "points": [p["title"] for p in points],
-                "drafts_updated": len(drafts),
+                "drafts_updated": updated,
             },
             summary=f"KS:s gemensamma kontrollmoment för {data.year} registrerade",
         )
