@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.apps.user.tables import BaseUser
 from piccolo.table import Table
 from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from internkontroll.controls.tables import (
+    FROZEN_STATUSES,
     ControlPlan,
     PlanControl,
     PlanControlRisk,
@@ -25,6 +27,11 @@ STATUS_IN_APP = "Status ändras bara i appen: skicka för beslut och registrera 
 CREATE_IN_APP = "Planer skapas i appen, där de härleds från riskbedömningen."
 BULK_DELETE = "Planer och kontrollmoment kan inte tas bort i klump."
 KS_DECISION = "KS:s beslut om gemensamma kontrollmoment kan inte ändras i efterhand."
+USERS_ONE_BY_ONE = "Användare tas bort en i taget."
+USER_IN_DECISIONS = (
+    "Användaren står i antagna planer eller KS:s beslut och kan inte tas bort. "
+    "Avaktivera användaren i stället."
+)
 
 
 def _refuse(message: str) -> None:
@@ -107,6 +114,22 @@ async def _plan_control_risk_write(piccolo_crud, request: Request) -> None:
         await _require_draft(await _plan_of_control(target))
 
 
+async def _user_delete(piccolo_crud, request: Request) -> None:
+    """A decided plan names who owns its controls and who recorded it; it never loses them."""
+    user_id = _row_id(request)
+    if user_id is None:
+        return
+    frozen = ControlPlan.status.is_in(sorted(FROZEN_STATUSES))
+    if (
+        await ControlPlan.exists().where(frozen & (ControlPlan.adopted_by == user_id))
+        or await PlanControl.exists().where(
+            (PlanControl.owner == user_id) & PlanControl.plan.status.is_in(sorted(FROZEN_STATUSES))
+        )
+        or await SharedControlDecision.exists().where(SharedControlDecision.recorded_by == user_id)
+    ):
+        _refuse(USER_IN_DECISIONS)
+
+
 def _writes(check, *, post=None) -> Validators:
     return Validators(
         post_single=[post or check],
@@ -123,4 +146,5 @@ FREEZE_VALIDATORS: dict[type[Table], Validators] = {
     PlanControlRisk: _writes(_plan_control_risk_write),
     SharedControlDecision: _writes(_always(KS_DECISION)),
     SharedControlPoint: _writes(_always(KS_DECISION)),
+    BaseUser: Validators(delete_single=[_user_delete], delete_all=[_always(USERS_ONE_BY_ONE)]),
 }

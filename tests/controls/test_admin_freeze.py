@@ -130,3 +130,22 @@ async def test_admin_cannot_set_a_drafts_status(client, plan_world):
     assert (await ControlPlan.select().where(ControlPlan.id == plan_id).first())["status"] == (
         "draft"
     )
+
+
+async def test_a_user_named_in_an_adopted_plan_cannot_be_deleted(client, plan_world):
+    from piccolo.apps.user.tables import BaseUser
+
+    from tests.conftest import make_user
+
+    await _plan(plan_world, adopted=True)
+    bystander = await make_user("vikarie")
+    headers = await _admin(client)
+    refused = await client.delete(
+        f"/admin/api/tables/piccolo_user/{plan_world.owner_id}/", headers=headers
+    )
+    assert refused.status_code == 409
+    assert "Avaktivera" in refused.text
+    assert await BaseUser.exists().where(BaseUser.id == plan_world.owner_id)
+    allowed = await client.delete(f"/admin/api/tables/piccolo_user/{bystander}/", headers=headers)
+    assert allowed.status_code < 300, allowed.text
+    assert not await BaseUser.exists().where(BaseUser.id == bystander)
