@@ -51,7 +51,7 @@ BYSTANDER = ("omega-handlaggare", "OMEGA", "preparer")
 BOARD_SECRETS = {
     "ks": (BOARD_NAMES["ks"][1],),
     "own": (BOARD_NAMES["own"][1],),
-    "other": (BOARD_NAMES["other"][1], BYSTANDER[0], "Hemlig risk i Omega"),
+    "other": (BOARD_NAMES["other"][1], BYSTANDER[0], "Hemlig risk i Omega", "Hemlig kontroll"),
 }
 RISK_TITLES = {"own": "Egen risk i Alfa", "other": "Hemlig risk i Omega"}
 
@@ -92,6 +92,9 @@ class Probe:
     expect: tuple[int, ...]
     board: str | None = None  # fills {board_id:int}: own, other, ks or missing
     risk: str | None = None  # fills {risk_id:int}: own, other or missing
+    plan: str | None = None  # fills {plan_id:int}: own, other or missing
+    control: str | None = None  # fills {plan_control_id:int}: own, other, missing, *_spare…
+    public_board_names: bool = False  # a page that names every board (public decisions)
     suffix: str = ""  # appended to the route path (requests into the /admin mount)
     csrf: str | None = None  # "form"/"header": the app's token; "piccolo": admin's header
     upload: bool = False  # send the form as multipart with a file that is not a workbook
@@ -107,7 +110,8 @@ class Probe:
         return (self.key_method or self.method, self.route)
 
     def label(self) -> str:
-        extra = f" [{self.board or self.risk}]" if self.board or self.risk else ""
+        target = self.board or self.risk or self.plan or self.control
+        extra = f" [{target}]" if target else ""
         extra += f" csrf={self.csrf}" if self.csrf else ""
         return f"{self.method} {self.route}{self.suffix}{extra}"
 

@@ -24,6 +24,8 @@ from piccolo.apps.user.tables import BaseUser
 from internkontroll import db as database
 from internkontroll.app import create_app
 from internkontroll.auth.services import load_principal
+from internkontroll.controls.plan_controls import ControlInput, add_control
+from internkontroll.controls.plans import create_plan
 from internkontroll.organisation.tables import Board, Process, RiskCategory
 from internkontroll.risks.assessments import AssessmentInput, assess
 from internkontroll.risks.register import RiskInput, create_risk
@@ -45,6 +47,7 @@ from tests.route_probes import (
     Probe,
     row,
 )
+from tests.route_probes_plans import PLAN_PROBES
 
 # fmt: off
 PROBES: list[Probe] = [
@@ -92,6 +95,7 @@ PROBES: list[Probe] = [
     row("401  201 403 403 403 403 403 403 403 403", "POST", "/admin",
         suffix="/api/tables/board/", json=ADMIN_BOARD, csrf="piccolo"),
     *RISK_PROBES,
+    *PLAN_PROBES,
     # Unsafe routes with a valid token (/api/login needs none).
     #    anon adm coo aud sec pre ctl vie ksv none
     row("401  401 401 401 401 401 401 401 401 401", "POST", "/login",
@@ -152,6 +156,19 @@ def test_every_board_route_is_tried_on_every_kind_of_board():
             assert boards == {"own", "other", "ks", "missing"}, (method, route)
 
 
+def test_every_plan_route_is_tried_on_own_other_and_missing_plans():
+    """Routes taking a plan or a control id have rows for OWN, OTHER and a missing one."""
+    for param, attr in (("{plan_id", "plan"), ("{plan_control_id", "control")):
+        for route in {p.route for p in PROBES if param in p.route}:
+            for method in {p.method for p in PROBES if p.route == route}:
+                keys = {
+                    getattr(p, attr).split("_")[0]
+                    for p in PROBES
+                    if p.route == route and p.method == method
+                }
+                assert keys == {"own", "other", "missing"}, (method, route)
+
+
 def test_every_unsafe_route_is_forged_in_the_table():
     """Each unsafe, non-exempt route has a row sending it without any CSRF token."""
     unsafe = {k for k in app_route_keys() if k[0] not in {"GET", "*"}} - CSRF_EXEMPT
@@ -179,7 +196,24 @@ async def build_world() -> dict[str, int]:
     username, short_name, role = BYSTANDER
     await make_user(username, board_roles=((short_name, role),))
     await _add_risks(ids)
+    await _add_plans(ids)
     return ids
+
+
+async def _add_plans(ids: dict[str, int]) -> None:
+    """A draft plan for 2026 on OWN and OTHER, each with a control and two spares to delete."""
+    admin = await load_principal(
+        (await BaseUser.select(BaseUser.id).where(BaseUser.username == "admin").first())["id"]
+    )
+    for key, title in (("own", "Egen kontroll i Alfa"), ("other", "Hemlig kontroll i Omega")):
+        plan_id = await create_plan(admin, ids[key], 2026)
+        ids[f"plan_{key}"] = plan_id
+        for suffix in ("", "_spare", "_spare2"):
+            ids[f"control_{key}{suffix}"] = await add_control(
+                admin, plan_id, ControlInput(title=f"{title}{suffix}")
+            )
+    ids["plan_missing"] = ids["plan_other"] + 1000
+    ids["control_missing"] = ids["control_other_spare2"] + 1000
 
 
 async def _add_risks(ids: dict[str, int]) -> None:
@@ -207,8 +241,13 @@ def concrete_path(probe: Probe, ids: dict[str, int]) -> str:
     params = re.findall(r"\{([^}:]+)(?::[^}]*)?\}", probe.route)
     path = probe.route
     for param in params:
-        assert param in ("board_id", "risk_id"), f"unknown path parameter in {probe.route}"
-        key = probe.board if param == "board_id" else f"risk_{probe.risk}"
+        key = {
+            "board_id": probe.board,
+            "risk_id": f"risk_{probe.risk}",
+            "plan_id": f"plan_{probe.plan}",
+            "plan_control_id": f"control_{probe.control}",
+        }.get(param)
+        assert key is not None, f"unknown path parameter in {probe.route}"
         assert key in ids, f"{probe.label()} needs a {param}"
         path = re.sub(r"\{" + param + r"(?::[^}]*)?\}", str(ids[key]), path)
     return path + probe.suffix
@@ -315,6 +354,8 @@ def check_response(
         for secret in secrets:
             if secret.lower() not in lowered:
                 continue
+            if probe.public_board_names and secret == BOARD_NAMES[key][1] and got == 200:
+                continue
             if key not in READABLE[role]:
                 problems.append(f"{where}: answer reveals {secret!r} of unreadable board {key}")
             elif got in (401, 403, 404):
@@ -355,6 +396,13 @@ def check_body(
         got = {a["title"] for a in response.json()}
         want = {RISK_TITLES[k] for k in ("own", "other")}
         return [] if got == want else [f"{where}: accepted high risks {got}, expected {want}"]
+    if probe.check == "plan_overview":
+        missing = [name for _, name in BOARD_NAMES.values() if name not in response.text]
+        return [f"{where}: deadline overview lacks {missing}"] if missing else []
+    if probe.check == "plan_status":
+        got = {b["short_name"] for b in response.json()["boards"]}
+        want = {short for short, _ in BOARD_NAMES.values()}
+        return [] if want <= got else [f"{where}: plan status lists {got}, expected {want}"]
     raise AssertionError(f"unknown check {probe.check}")
 
 
