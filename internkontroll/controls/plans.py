@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from internkontroll.audit import services as audit
 from internkontroll.auth.permissions import Action, can, require
 from internkontroll.auth.principal import Actor, Principal
@@ -19,7 +21,7 @@ from internkontroll.controls.tables import (
     PlanControlRisk,
     SharedControlPoint,
 )
-from internkontroll.db import write_transaction
+from internkontroll.db import current_engine, write_transaction
 from internkontroll.errors import Conflict, NotFound, NotReady, ValidationFailed
 from internkontroll.organisation.tables import Board
 from internkontroll.risks.register import MAX_ID, board_or_404, check_year
@@ -232,17 +234,16 @@ async def _copy_controls(from_plan: int, to_plan: int) -> None:
         )
 
 
-def _may_send(principal: Principal, board_id: int) -> bool:
-    return can(principal, Action.EDIT_PLAN, board_id) or can(
-        principal, Action.RECORD_DECISION, board_id
-    )
+def _require_sender(principal: Principal, board_id: int) -> None:
+    """Preparers and secretaries both move a plan between draft and 'för beslut'."""
+    if not can(principal, Action.RECORD_DECISION, board_id):
+        require(principal, Action.EDIT_PLAN, board_id)
 
 
 async def send_for_decision(principal: Principal, plan_id: int) -> None:
     """Mark a complete draft 'för beslut'; otherwise say what is missing (409)."""
     plan = await get_plan(principal, plan_id)
-    if not _may_send(principal, plan["board"]):
-        require(principal, Action.EDIT_PLAN, plan["board"])
+    _require_sender(principal, plan["board"])
     async with write_transaction():
         await lock_board(plan["board"])
         current = await reread(plan_id)
@@ -262,8 +263,7 @@ async def send_for_decision(principal: Principal, plan_id: int) -> None:
 async def return_to_draft(principal: Principal, plan_id: int) -> None:
     """Take a plan that is 'för beslut' back to draft."""
     plan = await get_plan(principal, plan_id)
-    if not _may_send(principal, plan["board"]):
-        require(principal, Action.EDIT_PLAN, plan["board"])
+    _require_sender(principal, plan["board"])
     async with write_transaction():
         await lock_board(plan["board"])
         current = await reread(plan_id)
@@ -353,20 +353,14 @@ async def adopt(principal: Principal, plan_id: int, decision: DecisionInput) -> 
 
 
 async def _pin_assessments(plan_id: int, year: int) -> None:
-    """Point each of the plan's risk links at the scoring it was adopted with."""
-    links = await PlanControlRisk.select(PlanControlRisk.id, PlanControlRisk.risk).where(
-        PlanControlRisk.plan_control.plan == plan_id
+    """Point each of the plan's risk links at the scoring it was adopted with (one statement)."""
+    await current_engine().run_querystring(
+        QueryString(
+            "UPDATE plan_control_risk SET assessment = ("
+            "SELECT a.id FROM risk_assessment a WHERE a.risk = plan_control_risk.risk "
+            "AND a.year = {} AND a.current) "
+            "WHERE plan_control IN (SELECT id FROM plan_control WHERE plan = {})",
+            year,
+            plan_id,
+        )
     )
-    if not links:
-        return
-    current = await RiskAssessment.select(RiskAssessment.id, RiskAssessment.risk).where(
-        RiskAssessment.risk.is_in(sorted({link["risk"] for link in links}))
-        & (RiskAssessment.year == year)
-        & RiskAssessment.current.eq(True)
-    )
-    by_risk = {row["risk"]: row["id"] for row in current}
-    for link in links:
-        if link["risk"] in by_risk:
-            await PlanControlRisk.update({PlanControlRisk.assessment: by_risk[link["risk"]]}).where(
-                PlanControlRisk.id == link["id"]
-            )
