@@ -58,6 +58,8 @@ class Settings:
     session_hours: int = 8
     plan_deadline: tuple[int, int] = (1, 31)  # (month, day) in the plan's own year
     shared_points_per_year: int = 2
+    reporting_points: tuple[tuple[int, int], ...] = ((8, 31), (12, 31))  # delår, helår
+    evidence_max_bytes: int = 20 * 1024 * 1024
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -139,6 +141,16 @@ def parse_month_day(name: str, raw: str) -> tuple[int, int]:
     return month, day
 
 
+def parse_reporting_points(name: str, raw: str) -> tuple[tuple[int, int], ...]:
+    """'08-31,12-31' as sorted (month, day) pairs; the last must be 12-31 (helår)."""
+    points = tuple(sorted({parse_month_day(name, part) for part in raw.split(",") if part.strip()}))
+    if not 1 <= len(points) <= 4:
+        raise SettingsError(name, "ange ett till fyra datum, t.ex. 08-31,12-31")
+    if points[-1] != (12, 31):
+        raise SettingsError(name, "det sista rapporteringstillfället ska vara 12-31 (helår)")
+    return points
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise SettingsError naming the first bad one."""
     env = os.environ if environ is None else environ
@@ -167,6 +179,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     shared_points = _parse_int(
         "SHARED_POINTS_PER_YEAR", env.get("SHARED_POINTS_PER_YEAR", "2"), 1, 10
     )
+    reporting_points = parse_reporting_points(
+        "REPORTING_POINTS", env.get("REPORTING_POINTS", "08-31,12-31")
+    )
+    evidence_mb = _parse_int("EVIDENCE_MAX_MB", env.get("EVIDENCE_MAX_MB", "20"), 1, 500)
     return Settings(
         database=database,
         secret_key=secret_key,
@@ -180,6 +196,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         session_hours=session_hours,
         plan_deadline=plan_deadline,
         shared_points_per_year=shared_points,
+        reporting_points=reporting_points,
+        evidence_max_bytes=evidence_mb * 1024 * 1024,
     )
 
 

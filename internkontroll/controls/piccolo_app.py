@@ -12,6 +12,7 @@ from internkontroll.controls.tables import (
     SharedControlDecision,
     SharedControlPoint,
 )
+from internkontroll.controls.testing_tables import TESTING_TABLES
 
 APP_CONFIG = AppConfig(
     app_name="controls",
@@ -23,6 +24,7 @@ APP_CONFIG = AppConfig(
         Control,
         PlanControl,
         PlanControlRisk,
+        *TESTING_TABLES,
     ],
     migration_dependencies=["internkontroll.risks.piccolo_app"],
     commands=[],

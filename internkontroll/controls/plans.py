@@ -10,6 +10,7 @@ from internkontroll.audit import services as audit
 from internkontroll.auth.permissions import Action, can, require
 from internkontroll.auth.principal import Actor, Principal
 from internkontroll.controls.decisions import DecisionInput, decision_errors, paragraph_text
+from internkontroll.controls.occasions import sync_occasions
 from internkontroll.controls.readiness import readiness_problems
 from internkontroll.controls.shared_insert import insert_shared_controls
 from internkontroll.controls.tables import (
@@ -335,6 +336,7 @@ async def adopt(principal: Principal, plan_id: int, decision: DecisionInput) -> 
                 ControlPlan.adopted_by_name: principal.display_name,
             }
         ).where(ControlPlan.id == plan_id)
+        await sync_occasions(plan_id)
         after = await reread(plan_id)
         await audit.record(
             Actor.of(principal),
