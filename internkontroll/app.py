@@ -18,8 +18,11 @@ from internkontroll import __version__, db
 from internkontroll.audit.routes import AuditController
 from internkontroll.auth.routes import AuthApiController, AuthController
 from internkontroll.controls.api import PlanApi
+from internkontroll.controls.deviation_pages import DeviationPages
 from internkontroll.controls.pages import PlanPages
 from internkontroll.controls.pages_shared import SharedPages
+from internkontroll.controls.testing_api import TestingApi
+from internkontroll.controls.testing_pages import TestingPages
 from internkontroll.errors import Unavailable
 from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
 from internkontroll.reports.routes import ReportApi
@@ -77,6 +80,9 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             PlanApi,
             PlanPages,
             SharedPages,
+            TestingApi,
+            TestingPages,
+            DeviationPages,
             ReportApi,
             admin_route(settings),
             create_static_files_router(

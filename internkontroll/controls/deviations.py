@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +11,16 @@ from internkontroll.audit import services as audit
 from internkontroll.auth.permissions import DENIED_MESSAGE
 from internkontroll.auth.principal import Actor, Principal
 from internkontroll.auth.tables import Membership
-from internkontroll.controls.results import OccasionContext, may_test, occasion_context
+from internkontroll.controls.evidence_store import StoredEvidence
+from internkontroll.controls.results import (
+    OccasionContext,
+    ResultInput,
+    log_result,
+    may_test,
+    occasion_context,
+)
 from internkontroll.controls.testing_tables import (
+    DEVIATION_OUTCOMES,
     ActionCheck,
     ActionPostponement,
     CorrectiveAction,
@@ -334,3 +343,37 @@ async def check_action(
             ),
         )
     return check_id
+
+
+async def log_result_with_action(
+    principal: Principal,
+    occasion_id: int,
+    data: ResultInput,
+    evidence: Sequence[StoredEvidence] = (),
+    action: ActionInput | None = None,
+) -> int:
+    """Log a result and, for its deviation, a first action: all stored or nothing."""
+    async with write_transaction():
+        result_id = await log_result(principal, occasion_id, data, evidence)
+        if action is not None:
+            if data.outcome not in DEVIATION_OUTCOMES:
+                raise ValidationFailed.one(
+                    "action_description",
+                    "en åtgärd hör till en avvikelse; välj ett utfall med avvikelse",
+                )
+            deviation = (
+                await Deviation.select(Deviation.id).where(Deviation.found_in == result_id).first()
+            )
+            try:
+                await add_action(principal, deviation["id"], action)
+            except ValidationFailed as exc:
+                # The form names the action's description field differently.
+                raise ValidationFailed(
+                    [
+                        FieldError("action_description", e.message)
+                        if e.field == "description"
+                        else e
+                        for e in exc.errors
+                    ]
+                ) from exc
+    return result_id

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from internkontroll.audit import services as audit
 from internkontroll.auth.permissions import DENIED_MESSAGE, Action, require
 from internkontroll.auth.principal import Actor, Principal
+from internkontroll.controls.evidence_store import StoredEvidence
 from internkontroll.controls.schedule import period_label
 from internkontroll.controls.tables import PlanControl
 from internkontroll.controls.testing_tables import (
     DEVIATION_OUTCOMES,
     OUTCOME_LABELS,
     Deviation,
+    EvidenceFile,
     TestOccasion,
     TestResult,
 )
@@ -158,6 +161,9 @@ def result_errors(data: ResultInput, year: int, correcting: bool) -> list[FieldE
             errors.append(FieldError(name, "innehåller ett otillåtet tecken"))
     if correcting and not data.correction_reason.strip():
         errors.append(FieldError("correction_reason", "ange varför resultatet rättas"))
+    # A correction may lean on the deviations already recorded; log_result may not.
+    if not correcting and data.outcome in DEVIATION_OUTCOMES and not data.deviation.strip():
+        errors.append(FieldError("deviation", "beskriv avvikelsen"))
     return errors
 
 
@@ -213,6 +219,39 @@ async def _add_deviation(
     )[0]["id"]
 
 
+async def insert_evidence(
+    principal: Principal, result: dict[str, Any], files: Sequence[StoredEvidence], title: str
+) -> list[int]:
+    """Attach stored files to a result, inside the caller's transaction."""
+    ids = []
+    for stored in files:
+        evidence_id = (
+            await EvidenceFile.insert(
+                EvidenceFile(
+                    result=result["id"],
+                    board=result["board"],
+                    original_name=stored.original_name,
+                    media_type=stored.media_type,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                    uploaded_by=principal.id,
+                    uploaded_by_name=principal.display_name,
+                )
+            ).returning(EvidenceFile.id)
+        )[0]["id"]
+        await audit.record(
+            Actor.of(principal),
+            "upload",
+            "evidence_file",
+            evidence_id,
+            board_id=result["board"],
+            after={"result": result["id"], **stored.__dict__},
+            summary=f"Bevis ”{stored.original_name}” till resultat för ”{title}”",
+        )
+        ids.append(evidence_id)
+    return ids
+
+
 def _summary(context: OccasionContext, data: ResultInput, verb: str) -> str:
     occasion = context.occasion
     return (
@@ -221,13 +260,16 @@ def _summary(context: OccasionContext, data: ResultInput, verb: str) -> str:
     )
 
 
-async def log_result(principal: Principal, occasion_id: int, data: ResultInput) -> int:
-    """Store a new result for an occasion of an adopted plan; return its id."""
+async def log_result(
+    principal: Principal,
+    occasion_id: int,
+    data: ResultInput,
+    evidence: Sequence[StoredEvidence] = (),
+) -> int:
+    """Store a new result (with its evidence) for an occasion of an adopted plan; return its id."""
     context = await occasion_context(principal, occasion_id)
     require_tester(principal, context)
     errors = result_errors(data, context.occasion["year"], correcting=False)
-    if data.outcome in DEVIATION_OUTCOMES and not data.deviation.strip():
-        errors.append(FieldError("deviation", "beskriv avvikelsen"))
     if errors:
         raise ValidationFailed(errors)
     async with write_transaction():
@@ -252,6 +294,7 @@ async def log_result(principal: Principal, occasion_id: int, data: ResultInput) 
             after=stored,
             summary=_summary(context, data, "Resultat"),
         )
+        await insert_evidence(principal, stored, evidence, context.title)
     return result_id
 
 
@@ -268,7 +311,12 @@ async def _chain(occasion_id: int, result_id: int) -> list[int]:
     return chain
 
 
-async def correct_result(principal: Principal, result_id: int, data: ResultInput) -> int:
+async def correct_result(
+    principal: Principal,
+    result_id: int,
+    data: ResultInput,
+    evidence: Sequence[StoredEvidence] = (),
+) -> int:
     """Log a correction of a result as a new entry pointing back to it; return its id."""
     original, context = await get_result(principal, result_id)
     require_tester(principal, context)
@@ -306,6 +354,7 @@ async def correct_result(principal: Principal, result_id: int, data: ResultInput
             after=stored,
             summary=_summary(context, data, "Rättelse av resultat"),
         )
+        await insert_evidence(principal, stored, evidence, context.title)
     return new_id
 
 

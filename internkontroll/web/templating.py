@@ -11,6 +11,7 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from internkontroll.auth.permissions import Action, can
+from internkontroll.controls.evidence_store import describe_size
 from internkontroll.organisation.tables import BOARD_KIND_LABELS
 from internkontroll.timeutil import format_datetime
 
@@ -35,6 +36,12 @@ AUDIT_ACTION_LABELS = {
     "decide": "Beslut",
     "start_year": "Ny årsanalys påbörjad",
     "import": "Import från Excel",
+    "log_result": "Resultat loggat",
+    "correct_result": "Resultat rättat",
+    "upload": "Bevis bifogat",
+    "postpone": "Uppskjuten",
+    "close": "Avslutad",
+    "check": "Uppföljd",
 }
 AUDIT_ENTITY_LABELS = {
     "board": "Nämnd",
@@ -57,6 +64,10 @@ AUDIT_ENTITY_LABELS = {
     "plan_control_risk": "Kontrollmoment–risk",
     "shared_control_decision": "Gemensamma kontrollmoment",
     "shared_control_point": "Gemensamt kontrollmoment",
+    "test_result": "Kontrollresultat",
+    "evidence_file": "Bevisfil",
+    "deviation": "Avvikelse",
+    "corrective_action": "Åtgärd",
 }
 GLOBAL_ROLE_LABELS = {
     "admin": "Systemförvaltare",
@@ -93,6 +104,7 @@ def build_environment() -> Environment:
         text_colour=_text_colour,
     )
     env.filters["datetime"] = format_datetime
+    env.filters["filesize"] = describe_size
     return env
 
 
