@@ -18,6 +18,7 @@ from internkontroll import __version__, db
 from internkontroll.audit.routes import AuditController
 from internkontroll.auth.routes import AuthApiController, AuthController
 from internkontroll.controls.api import PlanApi
+from internkontroll.controls.carry_over import controls_carry_over
 from internkontroll.controls.deviation_pages import DeviationPages
 from internkontroll.controls.pages import PlanPages
 from internkontroll.controls.pages_shared import SharedPages
@@ -27,6 +28,7 @@ from internkontroll.errors import Unavailable
 from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
 from internkontroll.reports.routes import ReportApi
 from internkontroll.risks.api import RiskApi
+from internkontroll.risks.carryover import register_carry_over
 from internkontroll.risks.pages import RiskPages
 from internkontroll.risks.pages_maps import HeatMapPages
 from internkontroll.settings import Settings, get_settings
@@ -55,6 +57,7 @@ async def healthz() -> dict[str, str]:
 def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Litestar:
     """Build the Litestar app; the pool is opened in the lifespan when use_pool is set."""
     settings = settings or get_settings()
+    register_carry_over(controls_carry_over)
 
     @asynccontextmanager
     async def lifespan(_app: Litestar):

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from internkontroll.auth.permissions import Action, can, require
 from internkontroll.errors import ValidationFailed
 from internkontroll.organisation.tables import Process, RiskCategory
-from internkontroll.risks import assessments, excel, register, scales, views
+from internkontroll.risks import assessments, carryover, excel, register, scales, views
 from internkontroll.risks.api import read_upload
 from internkontroll.risks.heatmap_draw import text_colour_on
 from internkontroll.risks.scale import cell, cells
@@ -134,8 +134,11 @@ class RiskPages(Controller):
         ]
         _, scale = await scales.current_scale()
         saved_id = forms.optional_int(sparad, "sparad")
+        carried = await carryover.carry_over(board_id, year)
         return page(
             "risks/register.html",
+            carry_over=carried,
+            carried_risks={r for item in carried for r in item.risk_ids},
             board=board,
             year=year,
             entries=shown,
