@@ -88,7 +88,8 @@ def _not_after_today(day: dt.date) -> dt.date:
     return min(day, today())
 
 
-async def _principal(username: str) -> Principal | None:
+async def demo_principal(username: str) -> Principal | None:
+    """A demo user's principal, or None when the user is missing."""
     user = await BaseUser.select(BaseUser.id).where(BaseUser.username == username).first()
     return await load_principal(user["id"]) if user else None
 
@@ -141,7 +142,7 @@ async def _complete(preparer: Principal, plan_id: int, board_id: int, short: str
 async def load_plans(board_ids: Mapping[str, int], next_year_boards: list[str]) -> int:
     """Shared points for this and next year, this year's plans adopted, next year's drafted."""
     year = today().year
-    coordinator = await _principal("samordnare")
+    coordinator = await demo_principal("samordnare")
     if coordinator is None:
         return 0
     loaded = 0
@@ -154,8 +155,8 @@ async def load_plans(board_ids: Mapping[str, int], next_year_boards: list[str]) 
                 (ControlPlan.board == board_id) & (ControlPlan.year == year)
             ):
                 continue
-            preparer = await _principal(f"{short.lower()}-handlaggare")
-            secretary = await _principal(f"{short.lower()}-sekreterare")
+            preparer = await demo_principal(f"{short.lower()}-handlaggare")
+            secretary = await demo_principal(f"{short.lower()}-sekreterare")
             if preparer is None or secretary is None:
                 continue
             plan_id = await create_plan(preparer, board_id, year)
@@ -173,7 +174,7 @@ async def load_plans(board_ids: Mapping[str, int], next_year_boards: list[str]) 
             loaded += 1
         for short in next_year_boards:
             board_id = board_ids[short]
-            preparer = await _principal(f"{short.lower()}-handlaggare")
+            preparer = await demo_principal(f"{short.lower()}-handlaggare")
             if preparer is None or await ControlPlan.exists().where(
                 (ControlPlan.board == board_id) & (ControlPlan.year == year + 1)
             ):

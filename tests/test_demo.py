@@ -8,6 +8,12 @@ from internkontroll.audit.tables import AuditEvent
 from internkontroll.auth import services as auth
 from internkontroll.auth.tables import GlobalRole, Membership
 from internkontroll.controls.tables import ControlPlan, PlanControl, SharedControlPoint
+from internkontroll.controls.testing_tables import (
+    CorrectiveAction,
+    Deviation,
+    TestOccasion,
+    TestResult,
+)
 from internkontroll.organisation.tables import (
     Board,
     Department,
@@ -41,6 +47,10 @@ async def _counts():
             ControlPlan,
             PlanControl,
             SharedControlPoint,
+            TestOccasion,
+            TestResult,
+            Deviation,
+            CorrectiveAction,
             AuditEvent,
         )
     ]
