@@ -18,6 +18,7 @@ from internkontroll.controls.tables import (
     SharedControlDecision,
     SharedControlPoint,
 )
+from internkontroll.controls.testing_tables import CorrectiveAction, EvidenceFile, TestResult
 
 FROZEN_PLAN = (
     "Planen är inte ett utkast: en plan för beslut eller en antagen plan kan inte ändras här. "
@@ -29,7 +30,8 @@ BULK_DELETE = "Planer och kontrollmoment kan inte tas bort i klump."
 KS_DECISION = "KS:s beslut om gemensamma kontrollmoment kan inte ändras i efterhand."
 USERS_ONE_BY_ONE = "Användare tas bort en i taget."
 USER_IN_DECISIONS = (
-    "Användaren står i antagna planer eller KS:s beslut och kan inte tas bort. "
+    "Användaren står i antagna planer, KS:s beslut, kontrollresultat eller åtgärder och kan "
+    "inte tas bort. "
     "Avaktivera användaren i stället."
 )
 
@@ -126,6 +128,10 @@ async def _user_delete(piccolo_crud, request: Request) -> None:
             (PlanControl.owner == user_id) & PlanControl.plan.status.is_in(sorted(FROZEN_STATUSES))
         )
         or await SharedControlDecision.exists().where(SharedControlDecision.recorded_by == user_id)
+        # Results and evidence are append-only and actions keep who answers for them.
+        or await TestResult.exists().where(TestResult.recorded_by == user_id)
+        or await EvidenceFile.exists().where(EvidenceFile.uploaded_by == user_id)
+        or await CorrectiveAction.exists().where(CorrectiveAction.responsible == user_id)
     ):
         _refuse(USER_IN_DECISIONS)
 

@@ -149,3 +149,29 @@ async def test_a_user_named_in_an_adopted_plan_cannot_be_deleted(client, plan_wo
     allowed = await client.delete(f"/admin/api/tables/piccolo_user/{bystander}/", headers=headers)
     assert allowed.status_code < 300, allowed.text
     assert not await BaseUser.exists().where(BaseUser.id == bystander)
+
+
+async def test_a_user_who_logged_a_result_cannot_be_deleted(client, plan_world):
+    import datetime as dt
+
+    from piccolo.apps.user.tables import BaseUser
+
+    from internkontroll.auth.services import load_principal
+    from internkontroll.controls.results import ResultInput, log_result
+    from internkontroll.controls.testing_tables import TestOccasion, TestResult
+    from tests.conftest import make_user
+
+    await _plan(plan_world, adopted=True)
+    # A second preparer logs a result and is named in no plan: only the result protects them.
+    tester_id = await make_user("vikarie-handlaggare", board_roles=(("BUN", "preparer"),))
+    occasion = await TestOccasion.select().where(TestOccasion.period_key == "Q1").first()
+    await log_result(
+        await load_principal(tester_id),
+        occasion["id"],
+        ResultInput(dt.date(2026, 3, 31), "Vikarie", "5 av 50", "passed"),
+    )
+    headers = await _admin(client)
+    refused = await client.delete(f"/admin/api/tables/piccolo_user/{tester_id}/", headers=headers)
+    assert refused.status_code == 409 and "Avaktivera" in refused.text
+    assert await BaseUser.exists().where(BaseUser.id == tester_id)
+    assert await TestResult.count() == 1
