@@ -94,10 +94,12 @@ class Probe:
     risk: str | None = None  # fills {risk_id:int}: own, other or missing
     plan: str | None = None  # fills {plan_id:int}: own, other or missing
     control: str | None = None  # fills {plan_control_id:int}: own, other, missing, *_spare…
+    item: str | None = None  # fills a testing id ({occasion_id:int}, …): own, other, missing…
     public_board_names: bool = False  # a page that names every board (public decisions)
     suffix: str = ""  # appended to the route path (requests into the /admin mount)
     csrf: str | None = None  # "form"/"header": the app's token; "piccolo": admin's header
     upload: bool = False  # send the form as multipart with a file that is not a workbook
+    file: tuple[str, bytes, str] | None = None  # send the form as multipart with this file
     form: dict[str, str] | None = None
     json: Any = None
     locations: dict[int, str] = field(default_factory=dict)  # 3xx that are not "log in first"
@@ -110,7 +112,7 @@ class Probe:
         return (self.key_method or self.method, self.route)
 
     def label(self) -> str:
-        target = self.board or self.risk or self.plan or self.control
+        target = self.board or self.risk or self.plan or self.control or self.item
         extra = f" [{target}]" if target else ""
         extra += f" csrf={self.csrf}" if self.csrf else ""
         return f"{self.method} {self.route}{self.suffix}{extra}"

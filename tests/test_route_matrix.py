@@ -48,6 +48,12 @@ from tests.route_probes import (
     row,
 )
 from tests.route_probes_plans import PLAN_PROBES
+from tests.route_probes_testing import (
+    TESTING_PROBES,
+    add_testing,
+    check_testing,
+    forged_traces,
+)
 
 # fmt: off
 PROBES: list[Probe] = [
@@ -96,6 +102,7 @@ PROBES: list[Probe] = [
         suffix="/api/tables/board/", json=ADMIN_BOARD, csrf="piccolo"),
     *RISK_PROBES,
     *PLAN_PROBES,
+    *TESTING_PROBES,
     # Unsafe routes with a valid token (/api/login needs none).
     #    anon adm coo aud sec pre ctl vie ksv none
     row("401  401 401 401 401 401 401 401 401 401", "POST", "/login",
@@ -169,6 +176,29 @@ def test_every_plan_route_is_tried_on_own_other_and_missing_plans():
                 assert keys == {"own", "other", "missing"}, (method, route)
 
 
+TESTING_PARAMS = (
+    "{control_id",
+    "{occasion_id",
+    "{result_id",
+    "{evidence_id",
+    "{deviation_id",
+    "{action_id",
+)
+
+
+def test_every_testing_route_is_tried_on_own_other_and_missing_items():
+    """Routes taking a control, occasion, result, file, deviation or action id have rows for
+    one of OWN, one of OTHER and a missing one."""
+    for route in {p.route for p in PROBES if any(param in p.route for param in TESTING_PARAMS)}:
+        for method in {p.method for p in PROBES if p.route == route}:
+            keys = {
+                (p.item or "").split("_")[0]
+                for p in PROBES
+                if p.route == route and p.method == method
+            }
+            assert keys == {"own", "other", "missing"}, (method, route)
+
+
 def test_every_unsafe_route_is_forged_in_the_table():
     """Each unsafe, non-exempt route has a row sending it without any CSRF token."""
     unsafe = {k for k in app_route_keys() if k[0] not in {"GET", "*"}} - CSRF_EXEMPT
@@ -193,10 +223,12 @@ async def build_world() -> dict[str, int]:
             global_roles=global_roles,
             board_roles=tuple((BOARD_NAMES[b][0], r) for b, r in board_roles),
         )
+    # The bystander also owns OTHER's tested control (route_probes_testing).
     username, short_name, role = BYSTANDER
-    await make_user(username, board_roles=((short_name, role),))
+    await make_user(username, board_roles=((short_name, role), (short_name, "control_owner")))
     await _add_risks(ids)
     await _add_plans(ids)
+    await add_testing(ids)
     return ids
 
 
@@ -246,6 +278,12 @@ def concrete_path(probe: Probe, ids: dict[str, int]) -> str:
             "risk_id": f"risk_{probe.risk}",
             "plan_id": f"plan_{probe.plan}",
             "plan_control_id": f"control_{probe.control}",
+            "control_id": f"tested_{probe.item}",
+            "occasion_id": f"occasion_{probe.item}",
+            "result_id": f"result_{probe.item}",
+            "evidence_id": f"evidence_{probe.item}",
+            "deviation_id": f"deviation_{probe.item}",
+            "action_id": f"action_{probe.item}",
         }.get(param)
         assert key is not None, f"unknown path parameter in {probe.route}"
         assert key in ids, f"{probe.label()} needs a {param}"
@@ -295,6 +333,8 @@ async def send(
     elif probe.csrf == "piccolo":
         headers["x-csrftoken"] = PICCOLO_CSRF_TOKEN
     files = {"file": ("risker.xlsx", b"inte en arbetsbok", "text/plain")} if probe.upload else None
+    if probe.file is not None:
+        files = {"file": probe.file}
     json_body = filled(probe.json, ids) if probe.json is not None else None
     return await http.request(
         probe.method,
@@ -322,7 +362,7 @@ def check_response(
 
     if 300 <= got < 400:
         target = probe.locations.get(got, login_redirect(path)).format(
-            board_id=ids.get(probe.board or "", "")
+            **ids, board_id=ids.get(probe.board or "", "")
         )
         location = response.headers.get("location") or ""
         if target.startswith("re:"):
@@ -369,6 +409,9 @@ def check_response(
 def check_body(
     role: str, probe: Probe, response: httpx.Response, ids: dict[str, int], where: str
 ) -> list[str]:
+    testing = check_testing(role, probe, response, ids, where)
+    if testing is not None:
+        return testing
     if probe.check == "me":
         body = response.json()
         body.pop("id", None)
@@ -438,6 +481,7 @@ async def test_route_matrix(pooled, client: httpx.AsyncClient, role: str):
     created = await Board.exists().where(Board.short_name == ADMIN_BOARD["short_name"])
     if created != (role == "admin"):
         problems.append(f"{role}: board created through /admin: {created}")
+    problems += [f"{role}: a forged request was stored in {t}" for t in await forged_traces()]
     assert not problems, "\n" + "\n".join(problems)
 
 
