@@ -64,6 +64,7 @@ class DatabaseFactory:
 
     def __init__(self) -> None:
         self.engine = current_engine()
+        self.snapshots: list[str] = []
         if isinstance(self.engine, PostgresEngine):
             self.base_database = self.engine.config["database"]
             self.template = f"ik_template_{os.getpid()}"
@@ -148,6 +149,26 @@ class DatabaseFactory:
                 _admin_execute(f'DROP DATABASE IF EXISTS "{self.template}"', self.base_database)
             )
 
+    async def snapshot(self, name: str, label: str) -> str:
+        """Keep the current state of a test database for later copies; return the copy's name."""
+        if isinstance(self.engine, PostgresEngine):
+            kept = f"ik_{label}_{os.getpid()}"
+            await _admin_execute(f'DROP DATABASE IF EXISTS "{kept}"', self.base_database)
+            await _admin_execute(f'CREATE DATABASE "{kept}" TEMPLATE "{name}"', self.base_database)
+            self.snapshots.append(kept)
+            return kept
+        kept_path = SESSION_DIR / f"{label}.sqlite"
+        shutil.copyfile(name, kept_path)
+        return str(kept_path)
+
+    async def restore(self, name: str, kept: str) -> None:
+        """Replace a test database's content with a snapshot, keeping its name."""
+        if isinstance(self.engine, PostgresEngine):
+            await _admin_execute(f'DROP DATABASE IF EXISTS "{name}"', self.base_database)
+            await _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{kept}"', self.base_database)
+        else:
+            shutil.copyfile(kept, name)
+
 
 @pytest.fixture(scope="session")
 def database_factory() -> Iterator[DatabaseFactory]:
@@ -155,6 +176,8 @@ def database_factory() -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory()
     factory.build_template()
     yield factory
+    for kept in factory.snapshots:
+        factory.discard(kept)
     factory.drop_template()
     shutil.rmtree(SESSION_DIR, ignore_errors=True)
 
@@ -165,6 +188,22 @@ def db(database_factory: DatabaseFactory, tmp_path: Path) -> Iterator[str]:
     name = database_factory.fresh(tmp_path)
     yield name
     database_factory.drop(name)
+
+
+_demo_snapshot: dict[str, str] = {}
+
+
+@pytest.fixture
+async def demo_db(db: str, database_factory: DatabaseFactory) -> str:
+    """A fresh database holding the demo kommun, loaded once per session and copied per test."""
+    from internkontroll import demo
+
+    if "kept" not in _demo_snapshot:
+        await demo.load_demo()
+        _demo_snapshot["kept"] = await database_factory.snapshot(db, "demo")
+    else:
+        await database_factory.restore(db, _demo_snapshot["kept"])
+    return db
 
 
 @pytest.fixture

@@ -56,8 +56,7 @@ async def _counts():
     ]
 
 
-async def test_demo_has_every_board_and_role(db):
-    await demo.load_demo()
+async def test_demo_has_every_board_and_role(demo_db):
     boards = {b["short_name"]: b for b in await Board.select()}
     assert set(boards) == SHORT_NAMES
     assert boards["KS"]["kind"] == "executive"
@@ -75,8 +74,7 @@ async def test_demo_has_every_board_and_role(db):
     assert "bun-sekreterare" in usernames
 
 
-async def test_demo_is_idempotent(db):
-    await demo.load_demo()
+async def test_demo_is_idempotent(demo_db):
     first = await _counts()
     await demo.load_demo()
     assert await _counts() == first
@@ -89,15 +87,13 @@ async def test_if_empty_leaves_existing_data_alone(db):
     assert await Board.count() == 1
 
 
-async def test_every_demo_login_works_with_password_demo(db):
-    await demo.load_demo()
+async def test_every_demo_login_works_with_password_demo(demo_db):
     for username in ("admin", "samordnare", "revisor", "bun-sekreterare", "bost-ledamot"):
         session = await auth.login(username, "demo", 8)
         assert session.token
 
 
-async def test_demo_roles(db):
-    await demo.load_demo()
+async def test_demo_roles(demo_db):
     admin = await BaseUser.select().where(BaseUser.username == "admin").first()
     assert admin["admin"] and admin["superuser"]
     coordinator = (
@@ -149,8 +145,7 @@ def test_demo_risk_content_fits_the_demo_boards():
     assert sum(r.retired for risks in demo_risks.REGISTERS.values() for r in risks) == 1
 
 
-async def test_every_board_has_an_assessed_register_last_year_and_this_year(db):
-    await demo.load_demo()
+async def test_every_board_has_an_assessed_register_last_year_and_this_year(demo_db):
     admin = await _principal("admin")
     year = today().year
     for board in await Board.select():
@@ -175,8 +170,7 @@ async def test_every_board_has_an_assessed_register_last_year_and_this_year(db):
             assert {r["id"] for r in active} <= scored, (board["short_name"], y)
 
 
-async def test_no_demo_assessment_breaks_the_treatment_rule(db):
-    await demo.load_demo()
+async def test_no_demo_assessment_breaks_the_treatment_rule(demo_db):
     rows = await RiskAssessment.select().where(RiskAssessment.current.eq(True))
     scales = await scales_by_id({r["scale"] for r in rows})
     for row in rows:
@@ -185,16 +179,14 @@ async def test_no_demo_assessment_breaks_the_treatment_rule(db):
     assert {r["treatment"] for r in rows} == {"control", "direct_action", "monitor", "accept"}
 
 
-async def test_ks_sees_accepted_high_risks_with_motivation(db):
-    await demo.load_demo()
+async def test_ks_sees_accepted_high_risks_with_motivation(demo_db):
     accepted = await views.accepted_high_risks(await _principal("admin"), today().year)
     assert len(accepted) >= 2
     assert all(len(r["motivation"].strip()) > 40 for r in accepted)
     assert len({r["board_short_name"] for r in accepted}) >= 2
 
 
-async def test_this_year_changed_new_and_retired_risks(db):
-    await demo.load_demo()
+async def test_this_year_changed_new_and_retired_risks(demo_db):
     admin = await _principal("admin")
     year = today().year
     changes = []
@@ -216,8 +208,7 @@ async def test_this_year_changed_new_and_retired_risks(db):
     assert years == {year - 1}
 
 
-async def test_next_year_is_under_way_for_some_boards_only(db):
-    await demo.load_demo()
+async def test_next_year_is_under_way_for_some_boards_only(demo_db):
     admin = await _principal("admin")
     next_year = today().year + 1
     boards = {b["short_name"]: b["id"] for b in await Board.select()}
@@ -238,8 +229,7 @@ async def test_next_year_is_under_way_for_some_boards_only(db):
     assert f"riskanalysen för {next_year} är påbörjad för BUN, SN och TN" in report
 
 
-async def test_demo_risks_are_written_by_each_boards_preparer(db):
-    await demo.load_demo()
+async def test_demo_risks_are_written_by_each_boards_preparer(demo_db):
     rows = await RiskAssessment.select(
         RiskAssessment.assessed_by.username.as_alias("username"),
         RiskAssessment.source,

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from internkontroll import demo
 from internkontroll.controls.deadline import plan_statuses
 from internkontroll.controls.readiness import readiness_problems
 from internkontroll.controls.shared import shared_decision
@@ -11,8 +10,7 @@ from internkontroll.demo_risks import started_next_year
 from internkontroll.timeutil import today
 
 
-async def test_this_years_plans_are_adopted_and_one_is_late(db):
-    await demo.load_demo()
+async def test_this_years_plans_are_adopted_and_one_is_late(demo_db):
     year = today().year
     statuses = {s.short_name: s for s in await plan_statuses(year)}
     assert {s.status for s in statuses.values()} == {"adopted"}
@@ -24,8 +22,7 @@ async def test_this_years_plans_are_adopted_and_one_is_late(db):
     assert all(s.plan_id for s in statuses.values())
 
 
-async def test_shared_points_this_year_and_next_are_in_every_plan(db):
-    await demo.load_demo()
+async def test_shared_points_this_year_and_next_are_in_every_plan(demo_db):
     year = today().year
     for y in (year, year + 1):
         decision = await shared_decision(y)
@@ -42,8 +39,7 @@ async def test_shared_points_this_year_and_next_are_in_every_plan(db):
             assert point_ids <= included, plan
 
 
-async def test_next_years_plans_are_drafts_of_the_boards_that_started(db):
-    await demo.load_demo()
+async def test_next_years_plans_are_drafts_of_the_boards_that_started(demo_db):
     year = today().year
     drafts = await ControlPlan.select(
         ControlPlan.board.short_name.as_alias("short"), ControlPlan.status
@@ -52,8 +48,7 @@ async def test_next_years_plans_are_drafts_of_the_boards_that_started(db):
     assert {d["status"] for d in drafts} == {"draft"}
 
 
-async def test_adopted_demo_plans_are_complete(db):
-    await demo.load_demo()
+async def test_adopted_demo_plans_are_complete(demo_db):
     plans = await ControlPlan.select().where(ControlPlan.status == "adopted")
     for plan in plans:
         assert await readiness_problems(plan) == []

@@ -12,8 +12,7 @@ from internkontroll.controls.testing_tables import (
 from internkontroll.timeutil import today
 
 
-async def test_results_so_far_are_mostly_green_with_some_yellow_and_one_red(db):
-    await demo.load_demo()
+async def test_results_so_far_are_mostly_green_with_some_yellow_and_one_red(demo_db):
     outcomes = [r["outcome"] for r in await TestResult.select(TestResult.outcome)]
     due = await TestOccasion.count().where(TestOccasion.due_on < today())
     assert len(outcomes) <= due  # only occasions already due have results
@@ -30,8 +29,7 @@ async def test_results_so_far_are_mostly_green_with_some_yellow_and_one_red(db):
     assert await CorrectiveAction.exists().where(CorrectiveAction.closed_on.is_not_null())
 
 
-async def test_loading_the_demo_twice_logs_nothing_twice(db):
-    await demo.load_demo()
+async def test_loading_the_demo_twice_logs_nothing_twice(demo_db):
     before = await TestResult.count()
     await demo.load_demo()
     assert await TestResult.count() == before
