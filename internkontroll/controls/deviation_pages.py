@@ -58,8 +58,7 @@ async def deviation_page(
         context=context,
         may_write=may_write and not view.withdrawn,
         may_move=lambda action: (
-            not view.withdrawn
-            and (may_write or (action["responsible"] == principal.id))
+            not view.withdrawn and (may_write or (action["responsible"] == principal.id))
         ),
         people=await deviations.responsible_choices(context.board_id),
         done=DONE_MESSAGES.get(done or ""),

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -27,12 +36,35 @@ from internkontroll.controls.testing_schemas import (
     my_controls_out,
     record_out,
 )
-from internkontroll.controls.uploads import close_all, read_upload_form
+from internkontroll.controls.uploads import MAX_FILES_PER_UPLOAD, close_all, read_upload_form
 from internkontroll.errors import ValidationFailed
 from internkontroll.timeutil import today
 from internkontroll.web.guards import login_required, principal_of
 
 QueryInt = Annotated[int | None, Parameter(ge=0, le=2**31 - 1)]
+
+
+@dataclass
+class EvidenceUploadOperation(Operation):
+    """The upload's OpenAPI operation: the body is read by hand, after the permission check."""
+
+    def __post_init__(self) -> None:
+        files = Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+            min_items=1,
+            max_items=MAX_FILES_PER_UPLOAD,
+        )
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT, properties={"file": files}, required=["file"]
+                    )
+                )
+            },
+        )
 
 
 def result_input(data: ResultIn, correction_reason: str = "") -> results.ResultInput:
@@ -120,11 +152,15 @@ class TestingApi(Controller):
         summary="Bifoga bevisfiler till ett resultat",
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,
+        operation_class=EvidenceUploadOperation,
     )
     async def upload(self, request: Request, result_id: FromPath[int]) -> ControlRecordOut:
         """multipart/form-data with one to five `file` parts. Allowed: PDF, images, office
         documents, text and CSV, checked by content; each at most EVIDENCE_MAX_MB (413)."""
         principal = principal_of(request)
+        # Who may upload is settled before a byte of the body is read.
+        row, context = await results.get_result(principal, result_id)
+        results.require_tester(principal, context)
         _, files = await read_upload_form(request)
         try:
             if not files:
@@ -132,7 +168,6 @@ class TestingApi(Controller):
             await evidence.add_evidence(principal, result_id, files)
         finally:
             await close_all(files)
-        row, _ = await results.get_result(principal, result_id)
         return await record_json(principal, row["control"])
 
     @patch("/api/deviations/{deviation_id:int}", summary="Beskriv avvikelsen och dess orsak")

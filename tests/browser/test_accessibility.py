@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from tests.browser.helpers import (
     SKIP_LINK,
@@ -19,6 +20,7 @@ from tests.browser.helpers import (
     submit_login,
 )
 from tests.browser.test_plans import open_draft
+from tests.browser.test_testing import RichControl, rich_control
 
 PageAs = Callable[[str], Awaitable[Any]]
 
@@ -320,5 +322,147 @@ async def test_plan_pages_reflow_at_320_css_pixels(
         path = key
     await page.set_viewport_size({"width": 320, "height": 640})
     await open_page(page, path)
+    overflowing = await page.evaluate(OVERFLOWING)
+    assert not overflowing, f"{path} at 320 px: content wider than the viewport: {overflowing}"
+
+
+# ------------------------------------------------------------------ the testing pages
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def rich(
+    page_as: PageAs,
+    request: pytest.FixtureRequest,
+    live_server: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> RichControl:
+    """A control with a corrected result, a deviation, actions and evidence (built once)."""
+    return await rich_control(request.config, page_as, live_server, tmp_path_factory)
+
+
+def _testing_path(rich: RichControl, key: str) -> str:
+    return {
+        "mine": "/mina-kontroller",
+        "record": f"/kontroller/{rich.control_id}",
+        "board": f"/namnder/{rich.board_id}/resultat?ar={THIS_YEAR}",
+        "result-form": f"/kontrolltillfallen/{rich.open_occasion}/resultat",
+        "correction-form": f"/resultat/{rich.result}/rattelse",
+        "deviation": f"/avvikelser/{rich.deviation}",
+    }[key]
+
+
+async def _open_every_subform(page: Any) -> None:
+    """Open the details/summary subforms so axe checks the forms inside them too."""
+    summaries = page.locator("details.subform > summary")
+    for n in range(await summaries.count()):
+        await summaries.nth(n).click()
+    await expect(page.locator("details.subform:not([open])")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("who", "key", "heading"),
+    [
+        ("owner", "mine", "Mina kontroller"),
+        ("owner", "record", None),
+        ("viewer", "record", None),
+        ("preparer", "board", f"Kontrollresultat {THIS_YEAR} – Kultur- och fritidsnämnden"),
+        ("owner", "result-form", "Logga resultat"),
+        ("owner", "correction-form", "Rätta resultat"),
+        ("owner", "deviation", None),
+        ("viewer", "deviation", None),
+    ],
+)
+async def test_testing_pages(
+    page_as: PageAs, rich: RichControl, who: str, key: str, heading: str | None
+) -> None:
+    page = await page_as(getattr(rich, who))
+    path = _testing_path(rich, key)
+    await open_page(page, path)
+    if heading:
+        await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    main = page.get_by_role("main")
+    if key == "mine":
+        await expect(main).to_contain_text("Mina åtgärder")
+        await expect(main.locator(".due-original")).not_to_have_count(0)
+    elif key == "record":
+        await expect(page.locator(f"#resultat-{rich.corrected_result}")).to_contain_text("Rättat")
+        await expect(main.get_by_role("link", name="protokoll.pdf")).to_be_visible()
+        await expect(main.locator(".signal--red").first).to_be_visible()
+    elif key == "board":
+        await expect(
+            main.get_by_role("link", name=re.compile("^Tre beslut saknade"))
+        ).to_be_visible()
+    elif key == "deviation":
+        await expect(page.locator(f"#atgard-{rich.postponed_action} .due-original")).to_be_visible()
+        await expect(page.locator(f"#atgard-{rich.closed_action}")).to_contain_text("Verkningsfull")
+    await _open_every_subform(page)
+    await check_accessibility(page, f"{path} as {who} ({getattr(rich, who)})")
+
+
+async def test_result_form_with_errors(page_as: PageAs, rich: RichControl) -> None:
+    page = await page_as(rich.owner)
+    await open_page(page, _testing_path(rich, "result-form"))
+    await page.get_by_label("Utförd datum").fill("")
+    await page.get_by_role("button", name="Spara resultatet").click()
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("ange när kontrollen utfördes")
+    await expect(alert).to_contain_text("välj ett utfall")
+    await expect(page.get_by_label("Utförd datum")).to_have_attribute("aria-invalid", "true")
+    await expect(page.get_by_label("Vad som testades")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#f-outcome")).to_have_attribute("aria-describedby", "err-outcome")
+    await check_accessibility(page, "result form with errors")
+
+
+async def test_correction_form_with_errors(page_as: PageAs, rich: RichControl) -> None:
+    page = await page_as(rich.owner)
+    await open_page(page, _testing_path(rich, "correction-form"))
+    await page.get_by_role("button", name="Spara rättelsen").click()
+    await expect(page.get_by_role("alert")).to_contain_text("ange varför resultatet rättas")
+    await expect(page.get_by_label("Skäl till rättelsen")).to_have_attribute("aria-invalid", "true")
+    await check_accessibility(page, "correction form with errors")
+
+
+async def test_deviation_page_with_errors(page_as: PageAs, rich: RichControl) -> None:
+    page = await page_as(rich.owner)
+    await open_page(page, _testing_path(rich, "deviation"))
+    action = page.locator(f"#atgard-{rich.postponed_action}")
+    await action.locator("summary", has_text="Skjut upp").click()
+    await action.get_by_role("button", name="Skjut upp", exact=True).click()
+    action = page.locator(f"#atgard-{rich.postponed_action}")
+    await expect(action.get_by_role("alert")).to_contain_text("ange varför åtgärden skjuts upp")
+    await expect(action.get_by_label("Nytt slutdatum")).to_have_attribute("aria-invalid", "true")
+    await check_accessibility(page, "deviation page with a refused postponement")
+
+    await open_page(page, _testing_path(rich, "deviation"))
+    await page.get_by_label("Beskrivning", exact=True).fill("")
+    await page.get_by_role("button", name="Spara analysen").click()
+    await expect(page.get_by_role("alert")).to_contain_text("beskriv avvikelsen")
+    await expect(page.get_by_label("Beskrivning", exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await check_accessibility(page, "deviation page with a refused analysis")
+
+
+@pytest.mark.parametrize(
+    ("who", "key"),
+    [
+        ("owner", "mine"),
+        ("owner", "record"),
+        ("preparer", "board"),
+        ("owner", "result-form"),
+        ("owner", "correction-form"),
+        ("owner", "deviation"),
+        ("viewer", "deviation"),
+    ],
+)
+async def test_testing_pages_reflow_at_320_css_pixels(
+    page_as: PageAs, rich: RichControl, who: str, key: str
+) -> None:
+    """WCAG 1.4.10 on the testing pages, with their subforms open."""
+    page = await page_as(getattr(rich, who))
+    path = _testing_path(rich, key)
+    await page.set_viewport_size({"width": 320, "height": 640})
+    await open_page(page, path)
+    await _open_every_subform(page)
     overflowing = await page.evaluate(OVERFLOWING)
     assert not overflowing, f"{path} at 320 px: content wider than the viewport: {overflowing}"
