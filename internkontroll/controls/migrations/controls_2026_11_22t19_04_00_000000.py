@@ -62,7 +62,15 @@ POSTGRES += [
     "FOR EACH ROW EXECUTE FUNCTION ik_append_only_guard()"
     for table in APPEND_ONLY
 ]
+# TRUNCATE fires no row trigger; a statement trigger refuses it too.
+POSTGRES += [
+    f"CREATE TRIGGER {table}_append_only_truncate BEFORE TRUNCATE ON {table} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ik_append_only_guard()"
+    for table in APPEND_ONLY
+]
 POSTGRES_DROPS = [f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in APPEND_ONLY] + [
+    f"DROP TRIGGER IF EXISTS {t}_append_only_truncate ON {t}" for t in APPEND_ONLY
+] + [
     "DROP TRIGGER IF EXISTS corrective_action_original_due ON corrective_action",
     "DROP FUNCTION IF EXISTS ik_append_only_guard()",
     "DROP FUNCTION IF EXISTS ik_original_due_guard()",
