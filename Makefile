@@ -2,7 +2,7 @@
 #
 #   make run                        venv + install, migrate, demo data if empty, serve
 #                                   (HOST and PORT from the environment, default 127.0.0.1:8000)
-#   make test                       ruff, then pytest on SQLite and again on a throwaway PostgreSQL
+#   make test                       ruff, then pytest on SQLite and on a throwaway PostgreSQL, side by side
 #   make test PYTEST_ARGS="-k login"
 #   make lint | migrate | demo | clean
 
@@ -25,17 +25,25 @@ run: $(INSTALLED)
 	$(BIN)/internkontroll demo --if-empty
 	exec $(BIN)/internkontroll serve
 
-# Every step runs even if an earlier one failed; the target fails if any did.
+# Every step runs even if an earlier one failed; the target fails if any did. The two
+# database legs share nothing (own temp dirs, ports and databases), so they run side by side
+# on separate cores; each writes its own log, printed whole when both are done.
 test: $(INSTALLED) $(NODE_INSTALLED)
-	@lint=0; sqlite=0; postgres=0; \
+	@lint=0; sqlite=0; postgres=0; logs=$$(mktemp -d); \
 	banner() { printf '\n==================== %s ====================\n' "$$1"; }; \
 	ok() { [ "$$1" -eq 0 ] || [ "$$1" -eq $(NO_TESTS_OK) ]; }; \
 	banner "ruff check ."; \
 	$(BIN)/ruff check . || lint=$$?; \
+	echo "pytest: SQLite and PostgreSQL legs running side by side; their logs follow when done"; \
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) > $$logs/sqlite.log 2>&1 & sqlite_pid=$$!; \
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest $(PYTEST_ARGS) \
+		> $$logs/postgres.log 2>&1 || postgres=$$?; \
+	wait $$sqlite_pid || sqlite=$$?; \
 	banner "pytest leg 1/2: SQLite (DATABASE_URL unset)"; \
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) || sqlite=$$?; \
+	cat $$logs/sqlite.log; \
 	banner "pytest leg 2/2: PostgreSQL (throwaway server)"; \
-	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest $(PYTEST_ARGS) || postgres=$$?; \
+	cat $$logs/postgres.log; \
+	rm -rf $$logs; \
 	banner "summary"; \
 	echo "ruff: exit $$lint   SQLite leg: exit $$sqlite   PostgreSQL leg: exit $$postgres"; \
 	[ "$$lint" -eq 0 ] && ok "$$sqlite" && ok "$$postgres"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 
@@ -50,9 +51,24 @@ async def _principal(name: str, **kw):
     return await load_principal(await make_user(name, **kw))
 
 
+_built: dict[str, object] = {}
+
+
 @pytest.fixture
-async def plan_world(db) -> PlanWorld:
-    """BUN with five risks for 2026: two high on kontrollmoment, one high accepted, two low."""
+async def plan_world(db, database_factory) -> PlanWorld:
+    """BUN with five risks for 2026: two high on kontrollmoment, one high accepted, two low.
+
+    Built once per session and copied per test: ids come out the same in every copy."""
+    if "kept" in _built:
+        await database_factory.restore(db, _built["kept"])
+        return copy.deepcopy(_built["world"])
+    world = await _build_plan_world()
+    _built["kept"] = await database_factory.snapshot(db, "plan_world")
+    _built["world"] = copy.deepcopy(world)
+    return world
+
+
+async def _build_plan_world() -> PlanWorld:
     board = await make_board("BUN", name="Barn- och utbildningsnämnden")
     other = await make_board("SN", name="Socialnämnden")
     ks = await make_board("KS", kind="executive", name="Kommunstyrelsen")
