@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from internkontroll.controls.schedule import period_label
-from internkontroll.controls.tables import PlanControl, PlanControlRisk
+from internkontroll.controls.tables import PlanControlRisk
+from internkontroll.controls.testing_reads import latest_versions
 from internkontroll.controls.testing_tables import Deviation, TestOccasion, TestResult
 from internkontroll.controls.testing_views import (
     SEVERITY_LABELS,
@@ -16,23 +17,14 @@ from internkontroll.timeutil import today
 
 async def _titles_and_risks(control_ids: set[int]) -> tuple[dict[int, str], dict[int, tuple]]:
     """Each control's title and risks in its latest decided version (two queries)."""
-    if not control_ids:
+    latest = await latest_versions(sorted(control_ids))
+    if not latest:
         return {}, {}
-    versions = (
-        await PlanControl.select(PlanControl.id, PlanControl.control, PlanControl.title)
-        .where(
-            PlanControl.control.is_in(list(control_ids))
-            & PlanControl.plan.status.is_in(["adopted", "superseded"])
-        )
-        .order_by(PlanControl.plan.version)
-    )
-    latest = {row["control"]: row for row in versions}
-    links = await PlanControlRisk.select(PlanControlRisk.plan_control, PlanControlRisk.risk).where(
-        PlanControlRisk.plan_control.is_in([row["id"] for row in latest.values()] or [0])
-    )
-    risks: dict[int, list[int]] = {}
     by_version = {row["id"]: control for control, row in latest.items()}
-    for link in links:
+    risks: dict[int, list[int]] = {}
+    for link in await PlanControlRisk.select(
+        PlanControlRisk.plan_control, PlanControlRisk.risk
+    ).where(PlanControlRisk.plan_control.is_in(list(by_version))):
         risks.setdefault(by_version[link["plan_control"]], []).append(link["risk"])
     titles = {control: row["title"] for control, row in latest.items()}
     return titles, {control: tuple(ids) for control, ids in risks.items()}

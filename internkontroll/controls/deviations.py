@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from internkontroll.audit import services as audit
-from internkontroll.auth.permissions import DENIED_MESSAGE
 from internkontroll.auth.principal import Actor, Principal
 from internkontroll.auth.tables import Membership
 from internkontroll.controls.evidence_store import StoredEvidence
@@ -16,8 +15,8 @@ from internkontroll.controls.results import (
     OccasionContext,
     ResultInput,
     log_result,
-    may_test,
     occasion_context,
+    require_tester,
 )
 from internkontroll.controls.testing_tables import (
     DEVIATION_OUTCOMES,
@@ -27,7 +26,7 @@ from internkontroll.controls.testing_tables import (
     Deviation,
 )
 from internkontroll.db import write_transaction
-from internkontroll.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from internkontroll.errors import Conflict, FieldError, NotFound, ValidationFailed
 from internkontroll.risks.register import MAX_ID
 from internkontroll.timeutil import now, today
 
@@ -75,11 +74,6 @@ async def get_deviation(
     return row, await occasion_context(principal, row["occasion"])
 
 
-def _require_tester(principal: Principal, context: OccasionContext) -> None:
-    if not may_test(principal, context.board_id, context.owner_id):
-        raise Forbidden(detail=DENIED_MESSAGE)
-
-
 def _require_open(deviation: dict[str, Any]) -> None:
     if deviation["withdrawn_at"] is not None:
         raise Conflict("Avvikelsen är återkallad genom en rättelse och kan inte ändras.")
@@ -88,7 +82,7 @@ def _require_open(deviation: dict[str, Any]) -> None:
 async def update_analysis(principal: Principal, deviation_id: int, data: AnalysisInput) -> None:
     """Rewrite a deviation's description and root-cause analysis."""
     deviation, context = await get_deviation(principal, deviation_id)
-    _require_tester(principal, context)
+    require_tester(principal, context)
     whys = (tuple(data.whys) + ("",) * 5)[:5]
     values = {"description": data.description, "root_cause": data.root_cause}
     values.update(zip(WHY_FIELDS, whys, strict=True))
@@ -138,7 +132,7 @@ async def responsible_choices(board_id: int) -> list[dict[str, Any]]:
 async def add_action(principal: Principal, deviation_id: int, data: ActionInput) -> int:
     """Add an action to a deviation; its due date is also kept as the original one."""
     deviation, context = await get_deviation(principal, deviation_id)
-    _require_tester(principal, context)
+    require_tester(principal, context)
     errors = _text_errors({"description": data.description})
     if not data.description.strip():
         errors.append(FieldError("description", "beskriv vad som ska göras"))
@@ -203,7 +197,7 @@ def _require_action_writer(principal: Principal, action: dict, context: Occasion
     """The control's testers, and the person responsible for the action, may move it on."""
     if action["responsible"] == principal.id and context.board_id in principal.memberships:
         return
-    _require_tester(principal, context)
+    require_tester(principal, context)
 
 
 async def _reread_action(action_id: int) -> dict[str, Any]:

@@ -57,7 +57,7 @@ class ControlRecord:
         return METHOD_LABELS.get(self.version.get("method", ""), "")
 
 
-async def _versions(control_ids: list[int]) -> dict[int, dict[str, Any]]:
+async def latest_versions(control_ids: list[int]) -> dict[int, dict[str, Any]]:
     """The latest decided version of each control (one query)."""
     if not control_ids:
         return {}
@@ -93,7 +93,7 @@ async def control_record(principal: Principal, control_id: int) -> ControlRecord
     if control is None:
         raise NotFound("Kontrollmomentet finns inte.")
     require(principal, Action.VIEW_BOARD, control["board"])
-    version = (await _versions([control_id])).get(control_id)
+    version = (await latest_versions([control_id])).get(control_id)
     if version is None:
         raise NotFound("Kontrollmomentet ingår inte i någon antagen plan.")
     occasions = await occasion_rows(TestOccasion.control == control_id)
@@ -243,7 +243,7 @@ async def board_results(principal: Principal, board_id: int, year: int) -> Board
     deviations = await deviation_views(
         (Deviation.board == board_id) & (Deviation.occasion.year == year), day
     )
-    versions = await _versions(sorted({o["control"] for o in occasions}))
+    versions = await latest_versions(sorted({o["control"] for o in occasions}))
     in_plan = set()
     if plan is not None:
         in_plan = {
@@ -265,6 +265,10 @@ def _rows(
     by_control: dict[int, list[OccasionView]] = {}
     for view in views:
         by_control.setdefault(view.row["control"], []).append(view)
+    open_count: dict[int, int] = {}
+    for d in deviations:
+        if d.is_open:
+            open_count[d.row["control"]] = open_count.get(d.row["control"], 0) + 1
     rows = []
     for control_id, occasions in by_control.items():
         version = versions.get(control_id, {})
@@ -276,9 +280,7 @@ def _rows(
                 owner_name=version.get("owner_name", ""),
                 in_plan=control_id in in_plan,
                 occasions=occasions,
-                open_deviations=sum(
-                    1 for d in deviations if d.row["control"] == control_id and d.is_open
-                ),
+                open_deviations=open_count.get(control_id, 0),
             )
         )
     rows.sort(key=lambda r: (not r.in_plan, versions.get(r.control_id, {}).get("position", 0)))

@@ -202,13 +202,19 @@ async def deviation_views(where, today: dt.date) -> list[DeviationView]:
         .where(ActionCheck.action.is_in(action_ids))
         .order_by(ActionCheck.id)
     )
+    moves_of: dict[int, list[dict[str, Any]]] = {}
+    for move in moves:
+        moves_of.setdefault(move["action"], []).append(move)
+    checks_of: dict[int, list[dict[str, Any]]] = {}
+    for check in checks:
+        checks_of.setdefault(check["action"], []).append(check)
     by_deviation: dict[int, list[ActionView]] = {}
     for action in actions:
         by_deviation.setdefault(action["deviation"], []).append(
             ActionView(
                 row=action,
-                postponements=[m for m in moves if m["action"] == action["id"]],
-                checks=[c for c in checks if c["action"] == action["id"]],
+                postponements=moves_of.get(action["id"], []),
+                checks=checks_of.get(action["id"], []),
                 overdue=action["closed_on"] is None and action["due_on"] < today,
             )
         )
