@@ -11,6 +11,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# The PostgreSQL leg waits on the server more than it computes: two workers halve it.
+PG_WORKERS ?= 2
 # pytest exits 5 when it collects no tests: accepted only when PYTEST_ARGS narrows the run.
 NO_TESTS_OK := $(if $(strip $(PYTEST_ARGS)),5,0)
 
@@ -36,7 +38,7 @@ test: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/ruff check . || lint=$$?; \
 	echo "pytest: SQLite and PostgreSQL legs running side by side; their logs follow when done"; \
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) > $$logs/sqlite.log 2>&1 & sqlite_pid=$$!; \
-	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest $(PYTEST_ARGS) \
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest -n $(PG_WORKERS) $(PYTEST_ARGS) \
 		> $$logs/postgres.log 2>&1 || postgres=$$?; \
 	wait $$sqlite_pid || sqlite=$$?; \
 	banner "pytest leg 1/2: SQLite (DATABASE_URL unset)"; \

@@ -153,8 +153,10 @@ class DatabaseFactory:
         """Keep the current state of a test database for later copies; return the copy's name."""
         if isinstance(self.engine, PostgresEngine):
             kept = f"ik_{label}_{os.getpid()}"
+            pool_size = await self._close_pool()
             await _admin_execute(f'DROP DATABASE IF EXISTS "{kept}"', self.base_database)
             await _admin_execute(f'CREATE DATABASE "{kept}" TEMPLATE "{name}"', self.base_database)
+            await self._reopen_pool(pool_size)
             self.snapshots.append(kept)
             return kept
         kept_path = SESSION_DIR / f"{label}.sqlite"
@@ -164,10 +166,25 @@ class DatabaseFactory:
     async def restore(self, name: str, kept: str) -> None:
         """Replace a test database's content with a snapshot, keeping its name."""
         if isinstance(self.engine, PostgresEngine):
+            pool_size = await self._close_pool()
             await _admin_execute(f'DROP DATABASE IF EXISTS "{name}"', self.base_database)
             await _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{kept}"', self.base_database)
+            await self._reopen_pool(pool_size)
         else:
             shutil.copyfile(kept, name)
+
+    async def _close_pool(self) -> int:
+        """Close the test's pool (copying a database needs it idle); return its size, 0 if none."""
+        pool = getattr(self.engine, "pool", None)
+        if pool is None:
+            return 0
+        size = pool.get_max_size()
+        await self.engine.close_connection_pool()
+        return size
+
+    async def _reopen_pool(self, size: int) -> None:
+        if size:
+            await self.engine.start_connection_pool(min_size=1, max_size=size)
 
 
 @pytest.fixture(scope="session")
@@ -188,6 +205,37 @@ def db(database_factory: DatabaseFactory, tmp_path: Path) -> Iterator[str]:
     name = database_factory.fresh(tmp_path)
     yield name
     database_factory.drop(name)
+
+
+TEST_POOL_SIZE = 4
+
+
+@pytest.fixture(autouse=True)
+def _postgres_pool(request: pytest.FixtureRequest) -> None:
+    """Give async database tests on PostgreSQL a pool on their own loop.
+
+    Without one every query opens a new server connection, which makes the PostgreSQL leg
+    several times slower than SQLite. Sync tests get none: they run queries on loops of their
+    own (asyncio.run, a live server), which a pool bound to one loop cannot serve.
+    """
+    if not is_postgres() or "db" not in request.fixturenames:
+        return
+    if not asyncio.iscoroutinefunction(getattr(request, "function", None)):
+        return
+    if request.node.get_closest_marker("no_test_pool"):
+        return
+    request.getfixturevalue("_postgres_pool_open")
+
+
+@pytest.fixture
+async def _postgres_pool_open(db: str) -> AsyncIterator[None]:
+    await current_engine().start_connection_pool(min_size=1, max_size=TEST_POOL_SIZE)
+    try:
+        yield
+    finally:
+        engine = current_engine()
+        if engine.pool is not None:
+            await engine.close_connection_pool()
 
 
 _demo_snapshot: dict[str, str] = {}
