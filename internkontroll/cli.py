@@ -316,7 +316,53 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, metavar="FIL.pdf", help="filen att skriva"
     )
     report_plan.set_defaults(func=cmd_report_plan)
+    _add_period_reports(report_what)
     return parser
+
+
+def _lazy(module: str, name: str):
+    """A command implemented in the reports package, imported only when it runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args)
+
+    return run
+
+
+def _add_period_reports(report_what) -> None:
+    """`report followup`, `report shared` and `report ks`: the reporting cycle's PDFs."""
+    periods = "delar|helar"
+    followup = report_what.add_parser(
+        "followup",
+        help="en nämnds uppföljning av internkontrollplanen som PDF",
+        description="Skriver en nämnds uppföljning för ett rapporteringstillfälle som PDF (A4).",
+    )
+    followup.add_argument("--board", metavar="NÄMND", required=True, help="nämndens kortnamn")
+    shared = report_what.add_parser(
+        "shared",
+        help="alla nämnders resultat för de gemensamma kontrollmomenten som PDF",
+        description="Skriver rapporten om de gemensamma kontrollmomenten till KS som PDF (A4).",
+    )
+    ks = report_what.add_parser(
+        "ks",
+        help="KS:s samlade bedömning av internkontrollen som PDF",
+        description="Skriver KS:s samlade bedömning av årets interna kontroll som PDF (A4).",
+    )
+    for command in (followup, shared, ks):
+        command.add_argument("--year", type=int, required=True, metavar="ÅR", help="året")
+    for command in (followup, shared):
+        command.add_argument(
+            "--period", required=True, metavar=periods, help="rapporteringstillfället"
+        )
+    for command in (followup, shared, ks):
+        command.add_argument(
+            "--out", type=Path, required=True, metavar="FIL.pdf", help="filen att skriva"
+        )
+    followup.set_defaults(func=_lazy("internkontroll.reports.followup_cli", "cmd_report_followup"))
+    shared.set_defaults(func=_lazy("internkontroll.reports.overview_cli", "cmd_report_shared"))
+    ks.set_defaults(func=_lazy("internkontroll.reports.review_cli", "cmd_report_ks"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "internkontroll.piccolo_app",
         "internkontroll.risks.piccolo_app",
         "internkontroll.controls.piccolo_app",
+        "internkontroll.reports.piccolo_app",
     ]
 )

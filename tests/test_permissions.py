@@ -80,7 +80,7 @@ CASES: dict[str, tuple[Principal | None, int]] = {
     ),
 }
 
-# Columns of the table below, in order. Board-scoped actions (the first five) are
+# Columns of the table below, in order. Board-scoped actions (the first six) are
 # asked about the case's board; the others are asked without a board.
 COLUMNS = (
     "VIEW_BOARD",
@@ -88,48 +88,50 @@ COLUMNS = (
     "EDIT_PLAN",
     "RECORD_DECISION",
     "LOG_RESULT",
+    "WRITE_FOLLOW_UP",
     "VIEW_ALL_BOARDS",
     "MANAGE_SHARED_CONTROLS",
     "WRITE_CONSOLIDATED_REVIEW",
+    "RECORD_REVIEW_DECISION",
     "VIEW_AUDIT",
     "ADMINISTER",
 )
-BOARD_SCOPED_COLUMNS = COLUMNS[:5]
+BOARD_SCOPED_COLUMNS = COLUMNS[:6]
 
 # fmt: off
 EXPECTED: dict[str, str] = {
-    #                                   VIEW RISK PLAN DECI RSLT ALL  SHRD CONS AUDT ADMN
-    "anonymous":                       "  .    .    .    .    .    .    .    .    .    .  ",
-    "no_role":                         "  .    .    .    .    .    .    .    .    .    .  ",
-    "admin":                           "  Y    Y    Y    Y    Y    Y    Y    Y    Y    Y  ",
-    "coordinator":                     "  Y    .    .    .    .    Y    Y    Y    .    .  ",
-    "auditor":                         "  Y    .    .    .    .    Y    .    .    Y    .  ",
-    "coordinator+auditor":             "  Y    .    .    .    .    Y    Y    Y    Y    .  ",
-    "viewer@own":                      "  Y    .    .    .    .    .    .    .    .    .  ",
-    "secretary@own":                   "  Y    .    .    Y    .    .    .    .    .    .  ",
-    "preparer@own":                    "  Y    Y    Y    .    .    .    .    .    .    .  ",
-    "control_owner@own":               "  Y    .    .    .    Y    .    .    .    .    .  ",
-    "viewer@other":                    "  .    .    .    .    .    .    .    .    .    .  ",
-    "secretary@other":                 "  .    .    .    .    .    .    .    .    .    .  ",
-    "preparer@other":                  "  .    .    .    .    .    .    .    .    .    .  ",
-    "control_owner@other":             "  .    .    .    .    .    .    .    .    .    .  ",
-    "ks_viewer":                       "  Y    .    .    .    .    Y    .    .    .    .  ",
-    "ks_secretary":                    "  Y    .    .    .    .    Y    Y    .    .    .  ",
-    "ks_preparer":                     "  Y    .    .    .    .    Y    .    .    .    .  ",
-    "ks_control_owner":                "  Y    .    .    .    .    Y    .    .    .    .  ",
-    "ks_viewer@ks":                    "  Y    .    .    .    .    Y    .    .    .    .  ",
-    "ks_secretary@ks":                 "  Y    .    .    Y    .    Y    Y    .    .    .  ",
-    "ks_preparer@ks":                  "  Y    Y    Y    .    .    Y    .    .    .    .  ",
-    "ks_control_owner@ks":             "  Y    .    .    .    Y    Y    .    .    .    .  ",
-    "all_board_roles@own":             "  Y    Y    Y    Y    Y    .    .    .    .    .  ",
-    "all_board_roles@other":           "  .    .    .    .    .    .    .    .    .    .  ",
-    "viewer@own+preparer@other":       "  Y    .    .    .    .    .    .    .    .    .  ",
-    "coordinator+preparer@own":        "  Y    Y    Y    .    .    Y    Y    Y    .    .  ",
-    "auditor+secretary@own":           "  Y    .    .    Y    .    Y    .    .    Y    .  ",
-    "global_role_named_admin":         "  .    .    .    .    .    .    .    .    .    .  ",
-    "unknown_board_role@own":          "  .    .    .    .    .    .    .    .    .    .  ",
-    "empty_membership@own":            "  .    .    .    .    .    .    .    .    .    .  ",
-    "executive_id_without_membership": "  .    .    .    .    .    .    .    .    .    .  ",
+    #                                  VIE RSK PLN DEC RES FLU ALL SHR CON RVD AUD ADM
+    "anonymous":                       " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "no_role":                         " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "admin":                           " Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y ",
+    "coordinator":                     " Y   .   .   .   .   .   Y   Y   Y   Y   .   . ",
+    "auditor":                         " Y   .   .   .   .   .   Y   .   .   .   Y   . ",
+    "coordinator+auditor":             " Y   .   .   .   .   .   Y   Y   Y   Y   Y   . ",
+    "viewer@own":                      " Y   .   .   .   .   .   .   .   .   .   .   . ",
+    "secretary@own":                   " Y   .   .   Y   .   .   .   .   .   .   .   . ",
+    "preparer@own":                    " Y   Y   Y   .   .   Y   .   .   .   .   .   . ",
+    "control_owner@own":               " Y   .   .   .   Y   .   .   .   .   .   .   . ",
+    "viewer@other":                    " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "secretary@other":                 " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "preparer@other":                  " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "control_owner@other":             " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "ks_viewer":                       " Y   .   .   .   .   .   Y   .   .   .   .   . ",
+    "ks_secretary":                    " Y   .   .   .   .   .   Y   Y   .   Y   .   . ",
+    "ks_preparer":                     " Y   .   .   .   .   .   Y   .   .   .   .   . ",
+    "ks_control_owner":                " Y   .   .   .   .   .   Y   .   .   .   .   . ",
+    "ks_viewer@ks":                    " Y   .   .   .   .   .   Y   .   .   .   .   . ",
+    "ks_secretary@ks":                 " Y   .   .   Y   .   .   Y   Y   .   Y   .   . ",
+    "ks_preparer@ks":                  " Y   Y   Y   .   .   Y   Y   .   .   .   .   . ",
+    "ks_control_owner@ks":             " Y   .   .   .   Y   .   Y   .   .   .   .   . ",
+    "all_board_roles@own":             " Y   Y   Y   Y   Y   Y   .   .   .   .   .   . ",
+    "all_board_roles@other":           " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "viewer@own+preparer@other":       " Y   .   .   .   .   .   .   .   .   .   .   . ",
+    "coordinator+preparer@own":        " Y   Y   Y   .   .   Y   Y   Y   Y   Y   .   . ",
+    "auditor+secretary@own":           " Y   .   .   Y   .   .   Y   .   .   .   Y   . ",
+    "global_role_named_admin":         " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "unknown_board_role@own":          " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "empty_membership@own":            " .   .   .   .   .   .   .   .   .   .   .   . ",
+    "executive_id_without_membership": " .   .   .   .   .   .   .   .   .   .   .   . ",
 }
 
 # Boards readable_board_ids must return; None means "every board".

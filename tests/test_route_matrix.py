@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +20,6 @@ import pytest
 from litestar.routes import ASGIRoute, HTTPRoute
 from piccolo.apps.user.tables import BaseUser
 
-from internkontroll import db as database
 from internkontroll.app import create_app
 from internkontroll.auth.services import load_principal
 from internkontroll.controls.plan_controls import ControlInput, add_control
@@ -29,6 +27,7 @@ from internkontroll.controls.plans import create_plan
 from internkontroll.organisation.tables import Board, Process, RiskCategory
 from internkontroll.risks.assessments import AssessmentInput, assess
 from internkontroll.risks.register import RiskInput, create_risk
+from tests import route_probes_followup, route_probes_overview, route_probes_review
 from tests.conftest import csrf_token, login, make_board, make_user
 from tests.route_probes import (
     ADMIN_BOARD,
@@ -54,6 +53,8 @@ from tests.route_probes_testing import (
     check_testing,
     forged_traces,
 )
+
+REPORT_PROBE_MODULES = (route_probes_followup, route_probes_overview, route_probes_review)
 
 # fmt: off
 PROBES: list[Probe] = [
@@ -103,6 +104,9 @@ PROBES: list[Probe] = [
     *RISK_PROBES,
     *PLAN_PROBES,
     *TESTING_PROBES,
+    *route_probes_followup.PROBES,
+    *route_probes_overview.PROBES,
+    *route_probes_review.PROBES,
     # Unsafe routes with a valid token (/api/login needs none).
     #    anon adm coo aud sec pre ctl vie ksv none
     row("401  401 401 401 401 401 401 401 401 401", "POST", "/login",
@@ -229,6 +233,8 @@ async def build_world() -> dict[str, int]:
     await _add_risks(ids)
     await _add_plans(ids)
     await add_testing(ids)
+    for module in REPORT_PROBE_MODULES:
+        await module.add_world(ids)
     return ids
 
 
@@ -412,6 +418,10 @@ def check_body(
     testing = check_testing(role, probe, response, ids, where)
     if testing is not None:
         return testing
+    for module in REPORT_PROBE_MODULES:
+        owned = module.check(role, probe, response, ids, where)
+        if owned is not None:
+            return owned
     if probe.check == "me":
         body = response.json()
         body.pop("id", None)
@@ -449,21 +459,8 @@ def check_body(
     raise AssertionError(f"unknown check {probe.check}")
 
 
-@pytest.fixture
-async def pooled(db) -> AsyncIterator[None]:
-    """A PostgreSQL pool on the test's own loop (a no-op on SQLite), closed before the drop.
-
-    Without it every query opens a new connection, which makes the walk several times slower.
-    """
-    await database.start_pool(4)
-    try:
-        yield
-    finally:
-        await database.close_pool()
-
-
 @pytest.mark.parametrize("role", ROLES)
-async def test_route_matrix(pooled, client: httpx.AsyncClient, role: str):
+async def test_route_matrix(client: httpx.AsyncClient, role: str):
     ids = await build_world()
     if role == "anonymous":
         await client.get("/login")  # a browser gets the CSRF cookie from the login page
@@ -481,7 +478,10 @@ async def test_route_matrix(pooled, client: httpx.AsyncClient, role: str):
     created = await Board.exists().where(Board.short_name == ADMIN_BOARD["short_name"])
     if created != (role == "admin"):
         problems.append(f"{role}: board created through /admin: {created}")
-    problems += [f"{role}: a forged request was stored in {t}" for t in await forged_traces()]
+    traces = await forged_traces()
+    for module in REPORT_PROBE_MODULES:
+        traces += await module.forged_traces()
+    problems += [f"{role}: a forged request was stored in {t}" for t in traces]
     assert not problems, "\n" + "\n".join(problems)
 
 

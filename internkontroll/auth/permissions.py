@@ -16,9 +16,11 @@ class Action(StrEnum):
     EDIT_PLAN = "edit_plan"
     RECORD_DECISION = "record_decision"
     LOG_RESULT = "log_result"
+    WRITE_FOLLOW_UP = "write_follow_up"
     VIEW_ALL_BOARDS = "view_all_boards"
     MANAGE_SHARED_CONTROLS = "manage_shared_controls"
     WRITE_CONSOLIDATED_REVIEW = "write_consolidated_review"
+    RECORD_REVIEW_DECISION = "record_review_decision"
     VIEW_AUDIT = "view_audit"
     ADMINISTER = "administer"
 
@@ -26,7 +28,9 @@ class Action(StrEnum):
 BOARD_ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "viewer": frozenset({Action.VIEW_BOARD}),
     "secretary": frozenset({Action.VIEW_BOARD, Action.RECORD_DECISION}),
-    "preparer": frozenset({Action.VIEW_BOARD, Action.EDIT_RISKS, Action.EDIT_PLAN}),
+    "preparer": frozenset(
+        {Action.VIEW_BOARD, Action.EDIT_RISKS, Action.EDIT_PLAN, Action.WRITE_FOLLOW_UP}
+    ),
     "control_owner": frozenset({Action.VIEW_BOARD, Action.LOG_RESULT}),
 }
 
@@ -36,7 +40,11 @@ READ_EVERYTHING = frozenset({Action.VIEW_BOARD, Action.VIEW_ALL_BOARDS})
 GLOBAL_ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "auditor": READ_EVERYTHING | {Action.VIEW_AUDIT},
     "coordinator": READ_EVERYTHING
-    | {Action.MANAGE_SHARED_CONTROLS, Action.WRITE_CONSOLIDATED_REVIEW},
+    | {
+        Action.MANAGE_SHARED_CONTROLS,
+        Action.WRITE_CONSOLIDATED_REVIEW,
+        Action.RECORD_REVIEW_DECISION,
+    },
 }
 
 BOARD_SCOPED = frozenset(
@@ -46,8 +54,12 @@ BOARD_SCOPED = frozenset(
         Action.EDIT_PLAN,
         Action.RECORD_DECISION,
         Action.LOG_RESULT,
+        Action.WRITE_FOLLOW_UP,
     }
 )
+
+# KS's own secretaries record KS's decisions: the shared control points and the review.
+KS_SECRETARY_ACTIONS = frozenset({Action.MANAGE_SHARED_CONTROLS, Action.RECORD_REVIEW_DECISION})
 
 DENIED_MESSAGE = "Du har inte behörighet till detta."
 
@@ -64,8 +76,7 @@ def can(principal: Principal | None, action: Action, board_id: int | None = None
     # Members of the kommunstyrelse oversee every board: they read all of them.
     if principal.is_executive_member and action in READ_EVERYTHING:
         return True
-    # KS's own secretaries record KS's decision on the shared control points.
-    if action == Action.MANAGE_SHARED_CONTROLS and any(
+    if action in KS_SECRETARY_ACTIONS and any(
         "secretary" in principal.roles_on(b) for b in principal.executive_board_ids
     ):
         return True

@@ -1,0 +1,201 @@
+"""The counting rules of every report, aggregated in SQL for any number of boards or controls.
+
+One place decides what counts: an occasion is due in a period when it is still scheduled and due
+by the period's end, or when a result in the period tested it early; a result counts in the
+period its test was performed in, and only while no later entry corrects it; a deviation counts
+where the result that found it does; an action is overdue when open past the as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+from piccolo.querystring import QueryString
+
+from internkontroll.db import current_engine
+from internkontroll.reports.periods import ReportingPeriod
+from internkontroll.risks.scale import Scale, is_high, scale_from_dict
+
+GroupBy = Literal["board", "control"]
+
+# A result stands while no later entry corrects it.
+STANDING = "NOT EXISTS (SELECT 1 FROM test_result c WHERE c.corrects = r.id)"
+
+
+@dataclass
+class Counts:
+    """The figures of one board or control in one period."""
+
+    due: int = 0
+    tested: int = 0
+    passed: int = 0
+    minor: int = 0
+    major: int = 0
+    not_performed: int = 0
+    deviations_minor: int = 0
+    deviations_major: int = 0
+    open_deviations: int = 0
+    open_actions: int = 0
+    overdue_actions: int = 0
+    closed_actions: int = 0
+
+    @property
+    def results(self) -> int:
+        """Standing results in the period, whatever their outcome."""
+        return self.passed + self.minor + self.major + self.not_performed
+
+    @property
+    def untested(self) -> int:
+        """Occasions due in the period without a result in it."""
+        return self.due - self.tested
+
+    @property
+    def deviations(self) -> int:
+        """Deviations found in the period."""
+        return self.deviations_minor + self.deviations_major
+
+    @property
+    def tested_percent(self) -> int | None:
+        """Share of due occasions tested, rounded; None when nothing was due."""
+        return round(100 * self.tested / self.due) if self.due else None
+
+    def add(self, other: Counts) -> None:
+        """Add another board's or control's figures to these."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, int]:
+        """The stored figures, for snapshots and the API."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Counts:
+        """Counts as stored in a snapshot."""
+        return cls(**{f.name: int(data.get(f.name, 0)) for f in fields(cls)})
+
+
+async def _rows(sql: str, *args: Any) -> list[dict[str, Any]]:
+    return await current_engine().run_querystring(QueryString(sql, *args))
+
+
+def _scope(alias: str, key: GroupBy, ids: list[int] | None) -> str:
+    if ids is None:
+        return ""
+    listed = ",".join(str(int(i)) for i in ids) or "NULL"
+    return f" AND {alias}.{key} IN ({listed})"
+
+
+async def period_counts(
+    period: ReportingPeriod,
+    as_of: dt.date,
+    *,
+    group_by: GroupBy = "board",
+    ids: list[int] | None = None,
+) -> dict[int, Counts]:
+    """Figures per board (or control) for a period of a year (4 queries whatever the size)."""
+    if group_by not in ("board", "control"):
+        raise ValueError(group_by)
+    year, start, end = period.year, period.start, period.end
+    counts: dict[int, Counts] = {}
+
+    def of(key: int) -> Counts:
+        return counts.setdefault(key, Counts())
+
+    in_period = f"r.performed_on >= {{}} AND r.performed_on <= {{}} AND {STANDING}"
+    occasions = await _rows(
+        f"""SELECT o.{group_by} AS k,
+                   SUM(CASE WHEN t.occasion IS NOT NULL THEN 1 ELSE 0 END) AS tested,
+                   COUNT(*) AS due
+            FROM test_occasion o
+            LEFT JOIN (SELECT DISTINCT r.occasion FROM test_result r WHERE {in_period}) t
+                   ON t.occasion = o.id
+            WHERE o.year = {{}}{_scope("o", group_by, ids)}
+              AND ((o.scheduled AND o.due_on <= {{}}) OR t.occasion IS NOT NULL)
+            GROUP BY o.{group_by}""",  # noqa: S608 - group_by is one of two names, ids are ints
+        start,
+        end,
+        year,
+        end,
+    )
+    for row in occasions:
+        of(row["k"]).due = int(row["due"])
+        of(row["k"]).tested = int(row["tested"] or 0)
+    results = await _rows(
+        f"""SELECT r.{group_by} AS k, r.outcome AS outcome, COUNT(*) AS n
+            FROM test_result r JOIN test_occasion o ON o.id = r.occasion
+            WHERE o.year = {{}}{_scope("r", group_by, ids)} AND {in_period}
+            GROUP BY r.{group_by}, r.outcome""",  # noqa: S608 - group_by is one of two names, ids are ints
+        year,
+        start,
+        end,
+    )
+    for row in results:
+        setattr(of(row["k"]), row["outcome"], int(row["n"]))
+    deviations = await _rows(
+        f"""SELECT d.{group_by} AS k, d.severity AS severity,
+                   COUNT(*) AS n,
+                   SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM corrective_action a
+                                             WHERE a.deviation = d.id)
+                              OR EXISTS (SELECT 1 FROM corrective_action a
+                                         WHERE a.deviation = d.id AND a.closed_on IS NULL)
+                            THEN 1 ELSE 0 END) AS open
+            FROM deviation d JOIN test_result r ON r.id = d.found_in
+                 JOIN test_occasion o ON o.id = d.occasion
+            WHERE o.year = {{}}{_scope("d", group_by, ids)} AND d.withdrawn_at IS NULL
+              AND r.performed_on >= {{}} AND r.performed_on <= {{}}
+            GROUP BY d.{group_by}, d.severity""",  # noqa: S608 - group_by is one of two names, ids are ints
+        year,
+        start,
+        end,
+    )
+    for row in deviations:
+        target = of(row["k"])
+        setattr(target, f"deviations_{row['severity']}", int(row["n"]))
+        target.open_deviations += int(row["open"] or 0)
+    actions = await _rows(
+        f"""SELECT d.{group_by} AS k,
+                   SUM(CASE WHEN a.closed_on IS NULL THEN 1 ELSE 0 END) AS open,
+                   SUM(CASE WHEN a.closed_on IS NULL AND a.due_on < {{}} THEN 1 ELSE 0 END)
+                       AS overdue,
+                   SUM(CASE WHEN a.closed_on IS NOT NULL THEN 1 ELSE 0 END) AS closed
+            FROM corrective_action a JOIN deviation d ON d.id = a.deviation
+                 JOIN test_result r ON r.id = d.found_in
+                 JOIN test_occasion o ON o.id = d.occasion
+            WHERE o.year = {{}}{_scope("d", group_by, ids)} AND d.withdrawn_at IS NULL
+              AND r.performed_on >= {{}} AND r.performed_on <= {{}}
+            GROUP BY d.{group_by}""",  # noqa: S608 - group_by is one of two names, ids are ints
+        as_of,
+        year,
+        start,
+        end,
+    )
+    for row in actions:
+        target = of(row["k"])
+        target.open_actions = int(row["open"] or 0)
+        target.overdue_actions = int(row["overdue"] or 0)
+        target.closed_actions = int(row["closed"] or 0)
+    return counts
+
+
+async def accepted_high_risks(year: int) -> dict[int, int]:
+    """Per board, the risks of the year at or above the plan threshold that were accepted."""
+    rows = await _rows(
+        """SELECT i.board AS board, a.value AS value, s.definition AS definition
+           FROM risk_assessment a JOIN risk_item i ON i.id = a.risk
+                JOIN risk_scale_version s ON s.id = a.scale
+           WHERE a.year = {} AND a.current AND a.treatment = 'accept'""",
+        year,
+    )
+    found: dict[int, int] = {}
+    scales: dict[str, Scale] = {}
+    for row in rows:
+        raw = row["definition"]
+        key = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True)
+        if key not in scales:
+            scales[key] = scale_from_dict(json.loads(raw) if isinstance(raw, str) else raw)
+        if is_high(scales[key], row["value"]):
+            found[row["board"]] = found.get(row["board"], 0) + 1
+    return found

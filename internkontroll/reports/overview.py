@@ -1,0 +1,230 @@
+"""KS's picture of every board for a year, the shared points across boards, and trends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from internkontroll.auth.permissions import Action, require
+from internkontroll.auth.principal import Principal
+from internkontroll.controls.deadline import TIMELINESS_LABELS, plan_statuses
+from internkontroll.controls.tables import Control, ControlPlan, SharedControlPoint
+from internkontroll.reports.counts import Counts, accepted_high_risks, period_counts
+from internkontroll.reports.periods import ReportingPeriod, current_period, reporting_periods
+from internkontroll.reports.tables import FOLLOW_UP_STATUS_LABELS, FollowUp
+from internkontroll.risks.register import check_year
+from internkontroll.timeutil import today
+
+
+@dataclass
+class BoardOverview:
+    """One board's row in KS's overview."""
+
+    board_id: int
+    short_name: str
+    name: str
+    kind: str
+    plan_id: int | None
+    plan_status_label: str
+    timeliness: str
+    counts: Counts
+    accepted_high_risks: int
+    # period key -> follow-up status ('draft', 'approved', 'sent'), absent when none is started
+    follow_ups: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def timeliness_label(self) -> str:
+        """'Antagen i tid', 'Antagen för sent', …"""
+        return TIMELINESS_LABELS[self.timeliness]
+
+    def follow_up_label(self, period_key: str) -> str:
+        """The follow-up's status for a period in Swedish; 'Ej påbörjad' when there is none."""
+        status = self.follow_ups.get(period_key)
+        return FOLLOW_UP_STATUS_LABELS[status] if status else "Ej påbörjad"
+
+    def has_reported(self, period_key: str) -> bool:
+        """True once the board's follow-up for the period has been sent to KS."""
+        return self.follow_ups.get(period_key) == "sent"
+
+
+@dataclass
+class Overview:
+    """Every active board side by side for a year, figures for one reporting period."""
+
+    year: int
+    period: ReportingPeriod
+    periods: list[ReportingPeriod]
+    as_of: dt.date
+    boards: list[BoardOverview]
+
+    @property
+    def totals(self) -> Counts:
+        """The figures of all boards together."""
+        total = Counts()
+        for board in self.boards:
+            total.add(board.counts)
+        return total
+
+    def not_reported(self, period_key: str | None = None) -> list[BoardOverview]:
+        """Boards whose follow-up for the period (default: the overview's) has not reached KS."""
+        key = period_key or self.period.key
+        return [b for b in self.boards if not b.has_reported(key)]
+
+
+def default_period(year: int, day: dt.date) -> ReportingPeriod:
+    """The period a report opens on: the latest reached this year, helår for past years."""
+    if year < day.year:
+        return reporting_periods(year)[-1]
+    return current_period(year, day)
+
+
+async def overview(principal: Principal, year: int, period: ReportingPeriod) -> Overview:
+    """KS's overview of a year (about 8 queries whatever the number of boards)."""
+    require(principal, Action.VIEW_ALL_BOARDS)
+    return await build_overview(year, period)
+
+
+async def build_overview(year: int, period: ReportingPeriod) -> Overview:
+    """The overview without a permission check, for services that already checked one."""
+    check_year(year)
+    as_of = today()
+    statuses = await plan_statuses(year)
+    counts = await period_counts(period, as_of)
+    accepted = await accepted_high_risks(year)
+    follow_ups: dict[int, dict[str, str]] = {}
+    for row in await FollowUp.select(FollowUp.board, FollowUp.period, FollowUp.status).where(
+        FollowUp.year == year
+    ):
+        follow_ups.setdefault(row["board"], {})[row["period"]] = row["status"]
+    boards = [
+        BoardOverview(
+            board_id=s.board_id,
+            short_name=s.short_name,
+            name=s.name,
+            kind=s.kind,
+            plan_id=s.plan_id,
+            plan_status_label=s.status_label,
+            timeliness=s.timeliness,
+            counts=counts.get(s.board_id, Counts()),
+            accepted_high_risks=accepted.get(s.board_id, 0),
+            follow_ups=follow_ups.get(s.board_id, {}),
+        )
+        for s in statuses
+    ]
+    return Overview(year, period, reporting_periods(year), as_of, boards)
+
+
+@dataclass
+class SharedPointRow:
+    """One board's figures for one shared control point."""
+
+    board_id: int
+    short_name: str
+    name: str
+    control_id: int | None
+    counts: Counts
+    worst_outcome: str | None
+
+
+@dataclass
+class SharedPointReport:
+    """A shared control point with every board's results in the period."""
+
+    point_id: int
+    position: int
+    title: str
+    rows: list[SharedPointRow]
+
+
+async def shared_points_report(
+    principal: Principal, year: int, period: ReportingPeriod
+) -> list[SharedPointReport]:
+    """Each shared control point of the year with every board's figures (5 queries)."""
+    require(principal, Action.VIEW_ALL_BOARDS)
+    return await build_shared_points_report(year, period)
+
+
+async def build_shared_points_report(year: int, period: ReportingPeriod) -> list[SharedPointReport]:
+    """The shared points' report without a permission check."""
+    check_year(year)
+    points = (
+        await SharedControlPoint.select()
+        .where(SharedControlPoint.year == year)
+        .order_by(SharedControlPoint.position)
+    )
+    statuses = await plan_statuses(year)
+    controls = await Control.select(Control.id, Control.board, Control.shared_point).where(
+        (Control.year == year) & Control.shared_point.is_not_null()
+    )
+    by_point: dict[tuple[int, int], int] = {
+        (c["shared_point"], c["board"]): c["id"] for c in controls
+    }
+    counts = await period_counts(
+        period, today(), group_by="control", ids=[c["id"] for c in controls]
+    )
+    reports = []
+    for point in points:
+        rows = []
+        for s in statuses:
+            control_id = by_point.get((point["id"], s.board_id))
+            c = counts.get(control_id, Counts()) if control_id else Counts()
+            rows.append(
+                SharedPointRow(s.board_id, s.short_name, s.name, control_id, c, worst_outcome(c))
+            )
+        reports.append(SharedPointReport(point["id"], point["position"], point["title"], rows))
+    return reports
+
+
+def worst_outcome(counts: Counts) -> str | None:
+    """The most serious outcome among the results counted, None when there are none."""
+    for outcome in ("major", "minor", "not_performed", "passed"):
+        if getattr(counts, outcome):
+            return outcome
+    return None
+
+
+@dataclass
+class TrendPoint:
+    """One board's year-end figures for one year."""
+
+    year: int
+    counts: Counts
+    timeliness: str
+
+
+async def trends(principal: Principal, years: list[int]) -> dict[int, list[TrendPoint]]:
+    """Per board, each year's helår figures (the current year as of today), oldest first."""
+    require(principal, Action.VIEW_ALL_BOARDS)
+    day = today()
+    result: dict[int, list[TrendPoint]] = {}
+    for year in sorted(years):
+        check_year(year)
+        period = reporting_periods(year)[-1] if year < day.year else current_period(year, day)
+        counts = await period_counts(period, day)
+        for status in await plan_statuses(year):
+            result.setdefault(status.board_id, []).append(
+                TrendPoint(year, counts.get(status.board_id, Counts()), status.timeliness)
+            )
+    return result
+
+
+async def plan_years() -> list[int]:
+    """Every year some board has a plan for, oldest first."""
+    rows = await ControlPlan.select(ControlPlan.year).distinct().order_by(ControlPlan.year)
+    return [r["year"] for r in rows]
+
+
+def as_dict(view: Any) -> Any:
+    """A report view as plain JSON-able data (dates as ISO strings), for snapshots and the API."""
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(view):
+        view = asdict(view)
+    if isinstance(view, dict):
+        return {str(k): as_dict(v) for k, v in view.items()}
+    if isinstance(view, list | tuple):
+        return [as_dict(v) for v in view]
+    if isinstance(view, dt.date):
+        return view.isoformat()
+    return view
