@@ -19,6 +19,7 @@ async def test_healthz_names_the_engine(client):
     assert body["database"] == ("postgres" if is_postgres() else "sqlite")
 
 
+@pytest.mark.no_test_pool  # points the engine at a closed port; a pool would not follow
 async def test_healthz_reports_unreachable_database(client, monkeypatch):
     engine = current_engine()
     if is_postgres():
@@ -78,6 +79,7 @@ async def test_internal_error_never_shows_a_traceback(db, settings, monkeypatch,
     assert "Något gick fel" in page.text
 
 
+@pytest.mark.no_test_pool  # the app opens its own pool here
 async def test_lifespan_opens_and_closes_the_postgres_pool(db, settings):
     app = create_app(settings, use_pool=True)
     engine = current_engine()

@@ -11,6 +11,9 @@ from internkontroll import cli
 from internkontroll.auth.tables import GlobalRole, Membership
 from tests.conftest import make_board
 
+# The commands run their own event loops (asyncio.run in a thread): no pool on the test's.
+pytestmark = pytest.mark.no_test_pool
+
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **env}

@@ -6,6 +6,7 @@ import concurrent.futures
 import io
 
 import pypdf
+import pytest
 
 from internkontroll import cli
 from internkontroll.controls import plans
@@ -13,6 +14,9 @@ from tests.controls import conftest as plan_fixtures
 from tests.reports.test_plan_pdf import adopted_plan, pdf_text
 
 plan_world = plan_fixtures.plan_world  # the plan tests' world, shared with these
+
+# The command runs its own event loop: no pool on the test's.
+pytestmark = pytest.mark.no_test_pool
 
 
 def _main(argv: list[str]) -> int:
