@@ -3,7 +3,8 @@
 One place decides what counts: an occasion is due in a period when it is still scheduled and due
 by the period's end, or when a result in the period tested it early; a result counts in the
 period its test was performed in, and only while no later entry corrects it; a deviation counts
-where the result that found it does; an action is overdue when open past the as-of date.
+where the standing result of its chain does (a correction carries the deviations it corrects);
+an action is overdue when open past the as-of date.
 """
 
 from __future__ import annotations
@@ -23,6 +24,20 @@ GroupBy = Literal["board", "control"]
 
 # A result stands while no later entry corrects it.
 STANDING = "NOT EXISTS (SELECT 1 FROM test_result c WHERE c.corrects = r.id)"
+
+# Each deviation of the year with the day its standing result was performed: a correction
+# carries the deviations of the result it corrects, so they count where the correction does.
+FOUND_ON = f"""WITH RECURSIVE chain(deviation, result) AS (
+        SELECT d.id, d.found_in FROM deviation d JOIN test_occasion o ON o.id = d.occasion
+        WHERE o.year = {{}}
+        UNION ALL
+        SELECT chain.deviation, c.id FROM chain JOIN test_result c ON c.corrects = chain.result
+    ),
+    found(deviation, performed_on) AS (
+        SELECT chain.deviation, r.performed_on FROM chain JOIN test_result r ON r.id = chain.result
+        WHERE {STANDING}
+    )
+"""  # noqa: S608 - constant SQL; the year is a bound parameter
 
 
 @dataclass
@@ -135,17 +150,17 @@ async def period_counts(
     for row in results:
         setattr(of(row["k"]), row["outcome"], int(row["n"]))
     deviations = await _rows(
-        f"""SELECT d.{group_by} AS k, d.severity AS severity,
+        FOUND_ON  # noqa: S608 - group_by is one of two names, ids are ints
+        + f"""SELECT d.{group_by} AS k, d.severity AS severity,
                    COUNT(*) AS n,
                    SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM corrective_action a
                                              WHERE a.deviation = d.id)
                               OR EXISTS (SELECT 1 FROM corrective_action a
                                          WHERE a.deviation = d.id AND a.closed_on IS NULL)
                             THEN 1 ELSE 0 END) AS open
-            FROM deviation d JOIN test_result r ON r.id = d.found_in
-                 JOIN test_occasion o ON o.id = d.occasion
-            WHERE o.year = {{}}{_scope("d", group_by, ids)} AND d.withdrawn_at IS NULL
-              AND r.performed_on >= {{}} AND r.performed_on <= {{}}
+            FROM deviation d JOIN found f ON f.deviation = d.id
+            WHERE d.withdrawn_at IS NULL{_scope("d", group_by, ids)}
+              AND f.performed_on >= {{}} AND f.performed_on <= {{}}
             GROUP BY d.{group_by}, d.severity""",  # noqa: S608 - group_by is one of two names, ids are ints
         year,
         start,
@@ -156,19 +171,19 @@ async def period_counts(
         setattr(target, f"deviations_{row['severity']}", int(row["n"]))
         target.open_deviations += int(row["open"] or 0)
     actions = await _rows(
-        f"""SELECT d.{group_by} AS k,
+        FOUND_ON  # noqa: S608 - group_by is one of two names, ids are ints
+        + f"""SELECT d.{group_by} AS k,
                    SUM(CASE WHEN a.closed_on IS NULL THEN 1 ELSE 0 END) AS open,
                    SUM(CASE WHEN a.closed_on IS NULL AND a.due_on < {{}} THEN 1 ELSE 0 END)
                        AS overdue,
                    SUM(CASE WHEN a.closed_on IS NOT NULL THEN 1 ELSE 0 END) AS closed
             FROM corrective_action a JOIN deviation d ON d.id = a.deviation
-                 JOIN test_result r ON r.id = d.found_in
-                 JOIN test_occasion o ON o.id = d.occasion
-            WHERE o.year = {{}}{_scope("d", group_by, ids)} AND d.withdrawn_at IS NULL
-              AND r.performed_on >= {{}} AND r.performed_on <= {{}}
+                 JOIN found f ON f.deviation = d.id
+            WHERE d.withdrawn_at IS NULL{_scope("d", group_by, ids)}
+              AND f.performed_on >= {{}} AND f.performed_on <= {{}}
             GROUP BY d.{group_by}""",  # noqa: S608 - group_by is one of two names, ids are ints
-        as_of,
         year,
+        as_of,
         start,
         end,
     )

@@ -11,10 +11,52 @@ from internkontroll.auth.principal import Principal
 from internkontroll.controls.deadline import TIMELINESS_LABELS, plan_statuses
 from internkontroll.controls.tables import Control, ControlPlan, SharedControlPoint
 from internkontroll.reports.counts import Counts, accepted_high_risks, period_counts
-from internkontroll.reports.periods import ReportingPeriod, current_period, reporting_periods
+from internkontroll.reports.periods import (
+    ReportingPeriod,
+    current_period,
+    reporting_period,
+    reporting_periods,
+)
 from internkontroll.reports.tables import FOLLOW_UP_STATUS_LABELS, FollowUp
 from internkontroll.risks.register import check_year
+from internkontroll.risks.scale import GREEN, RED, YELLOW
 from internkontroll.timeutil import today
+
+GREY = "#9e9e9e"  # the house style's grey: not performed
+
+# The result colours as KS reads them: outcome, colour name, what it means, colour.
+OUTCOME_COLOURS: tuple[tuple[str, str, str, str], ...] = (
+    ("passed", "Grön", "Utan anmärkning", GREEN),
+    ("minor", "Gul", "Mindre avvikelse", YELLOW),
+    ("major", "Röd", "Väsentlig avvikelse", RED),
+    ("not_performed", "Grå", "Ej genomförd", GREY),
+)
+NO_RESULT = "Inget resultat"
+NOT_STARTED = "Ej påbörjad"
+
+
+def share_text(counts: Counts) -> str:
+    """'5 av 7 (71 %)': tested against due, with the share when anything was due."""
+    share = counts.tested_percent
+    return f"{counts.tested} av {counts.due}" + (f" ({share} %)" if share is not None else "")
+
+
+def outcome_text(outcome: str | None) -> str:
+    """'Väsentlig avvikelse (röd)', or 'Inget resultat': the colour is never the only signal."""
+    for code, colour, label, _ in OUTCOME_COLOURS:
+        if code == outcome:
+            return f"{label} ({colour.lower()})"
+    return NO_RESULT
+
+
+def outcome_colour(outcome: str | None) -> str:
+    """The traffic-light colour of an outcome; white when there is no result."""
+    return next((hexa for code, _, _, hexa in OUTCOME_COLOURS if code == outcome), "#ffffff")
+
+
+def report_file_name(kind: str, period: ReportingPeriod, extension: str) -> str:
+    """'ks-oversikt-2026-delar.pdf', 'gemensamma-kontrollmoment-2026-helar.xlsx'."""
+    return f"{kind}-{period.year}-{period.key}.{extension}"
 
 
 @dataclass
@@ -41,7 +83,7 @@ class BoardOverview:
     def follow_up_label(self, period_key: str) -> str:
         """The follow-up's status for a period in Swedish; 'Ej påbörjad' when there is none."""
         status = self.follow_ups.get(period_key)
-        return FOLLOW_UP_STATUS_LABELS[status] if status else "Ej påbörjad"
+        return FOLLOW_UP_STATUS_LABELS[status] if status else NOT_STARTED
 
     def has_reported(self, period_key: str) -> bool:
         """True once the board's follow-up for the period has been sent to KS."""
@@ -66,6 +108,20 @@ class Overview:
             total.add(board.counts)
         return total
 
+    @property
+    def accepted_high_risks(self) -> int:
+        """Accepted high risks of all boards together."""
+        return sum(b.accepted_high_risks for b in self.boards)
+
+    @property
+    def on_time(self) -> int:
+        """How many boards adopted their plan by the deadline."""
+        return sum(1 for b in self.boards if b.timeliness == "on_time")
+
+    def reported(self, period_key: str | None = None) -> int:
+        """How many boards' follow-ups for the period have reached KS."""
+        return len(self.boards) - len(self.not_reported(period_key))
+
     def not_reported(self, period_key: str | None = None) -> list[BoardOverview]:
         """Boards whose follow-up for the period (default: the overview's) has not reached KS."""
         key = period_key or self.period.key
@@ -77,6 +133,18 @@ def default_period(year: int, day: dt.date) -> ReportingPeriod:
     if year < day.year:
         return reporting_periods(year)[-1]
     return current_period(year, day)
+
+
+def chosen_period(
+    year: int | None, key: str | None, *, year_field: str = "year", period_field: str = "period"
+) -> ReportingPeriod:
+    """The period asked for (default: this year, default_period); 422 naming a bad field."""
+    day = today()
+    year = day.year if year is None else year
+    check_year(year, year_field)
+    if key is None or not key.strip():
+        return default_period(year, day)
+    return reporting_period(year, key.strip(), period_field)
 
 
 async def overview(principal: Principal, year: int, period: ReportingPeriod) -> Overview:
@@ -191,6 +259,13 @@ class TrendPoint:
     year: int
     counts: Counts
     timeliness: str
+    # The reporting point the figures are per, e.g. 'Helår 2025' or 'Delår per 31 augusti 2026'.
+    period_label: str = ""
+
+    @property
+    def timeliness_label(self) -> str:
+        """'Antagen i tid', 'Antagen för sent', …"""
+        return TIMELINESS_LABELS[self.timeliness]
 
 
 async def trends(principal: Principal, years: list[int]) -> dict[int, list[TrendPoint]]:
@@ -204,9 +279,49 @@ async def trends(principal: Principal, years: list[int]) -> dict[int, list[Trend
         counts = await period_counts(period, day)
         for status in await plan_statuses(year):
             result.setdefault(status.board_id, []).append(
-                TrendPoint(year, counts.get(status.board_id, Counts()), status.timeliness)
+                TrendPoint(
+                    year,
+                    counts.get(status.board_id, Counts()),
+                    status.timeliness,
+                    period.label,
+                )
             )
     return result
+
+
+@dataclass
+class BoardTrend:
+    """One board's figures for each year, oldest first."""
+
+    board_id: int
+    short_name: str
+    name: str
+    kind: str
+    points: list[TrendPoint]
+
+
+@dataclass
+class TrendTable:
+    """Every active board's trend over the years there are plans for."""
+
+    years: list[int]
+    as_of: dt.date
+    boards: list[BoardTrend]
+
+
+async def trend_table(principal: Principal, years: list[int] | None = None) -> TrendTable:
+    """Per active board, each year's figures (default: every year with a plan), oldest first."""
+    require(principal, Action.VIEW_ALL_BOARDS)
+    chosen = sorted(set(years if years is not None else await plan_years()))
+    by_board = await trends(principal, chosen)
+    # The names and order of the boards active now; a board gone since keeps its figures
+    # in the years it had them, but KS reads the boards it oversees today.
+    current = await plan_statuses(max(chosen) if chosen else today().year)
+    boards = [
+        BoardTrend(s.board_id, s.short_name, s.name, s.kind, by_board.get(s.board_id, []))
+        for s in current
+    ]
+    return TrendTable(chosen, today(), boards)
 
 
 async def plan_years() -> list[int]:

@@ -56,6 +56,8 @@ class ReportingPeriod:
         """'Delår' or 'Helår' (with the date when a year has several delår)."""
         if self.is_final:
             return "Helår"
+        if self.key == "delar":
+            return "Delår"
         return f"Delår {self.end.day}/{self.end.month}"
 
     def covers(self, day: dt.date) -> bool:
