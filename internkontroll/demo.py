@@ -13,7 +13,9 @@ from internkontroll.auth.tables import GlobalRole, Membership
 from internkontroll.db import write_transaction
 from internkontroll.demo_plans import load_plans
 from internkontroll.demo_plans import report_line as plans_report_line
-from internkontroll.demo_results import load_results
+from internkontroll.demo_reports import load_reports
+from internkontroll.demo_reports import report_line as reports_report_line
+from internkontroll.demo_results import load_last_year_results, load_results
 from internkontroll.demo_results import report_line as results_report_line
 from internkontroll.demo_risks import load_risk_registers, report_line, started_next_year
 from internkontroll.organisation.tables import (
@@ -344,10 +346,18 @@ async def load_demo(*, if_empty: bool = False) -> str:
         await _ensure_users(board_ids, password_hash)
     await load_risk_registers(board_ids, DEMO_ACTOR)
     await load_plans(board_ids, started_next_year())
-    await load_results(board_ids)
+    # One transaction per step: the services' own transactions nest in it, and outside one
+    # SQLite opens a connection and commits per statement, several times slower.
+    async with write_transaction():
+        await load_last_year_results(board_ids)
+    async with write_transaction():
+        await load_results(board_ids)
+    async with write_transaction():
+        await load_reports(board_ids)
     lines = ["Demokommunen är inläst. Inloggningar (lösenord: demo):"]
     lines += [f"  {username:<18} {description}" for username, description in demo_logins()]
     lines.append(report_line(today().year))
     lines.append(plans_report_line(today().year, started_next_year()))
     lines.append(results_report_line(today().year))
+    lines.append(await reports_report_line(today()))
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The demo kommun's plans: KS's shared points, this year's plans adopted, next year's drafted."""
+"""The demo kommun's plans: KS's shared points, last and this year's plans adopted, next drafted."""
 
 # Written through the plan services as each board's demo preparer, secretary and KS's
 # coordinator, so statuses, decisions and the audit trail are the real ones. Years and
@@ -33,6 +33,20 @@ from internkontroll.settings import get_settings
 from internkontroll.timeutil import today
 
 SHARED_POINTS: Mapping[str, tuple[SharedPointInput, ...]] = {
+    "last": (
+        SharedPointInput(
+            title="Avtalstrohet vid inköp av varor och tjänster",
+            purpose="Säkerställa att inköp görs från leverantörer med gällande avtal",
+            method="sample",
+            report_when="Delår per 31 augusti och helår per 31 december",
+        ),
+        SharedPointInput(
+            title="Representation och utlägg enligt riktlinjerna",
+            purpose="Säkerställa att representation har ett tydligt syfte och är dokumenterad",
+            method="review",
+            report_when="Delår per 31 augusti och helår per 31 december",
+        ),
+    ),
     "this": (
         SharedPointInput(
             title="Attest av leverantörsfakturor enligt attestreglementet",
@@ -62,7 +76,17 @@ SHARED_POINTS: Mapping[str, tuple[SharedPointInput, ...]] = {
         ),
     ),
 }
-# Board, meeting day in January of the plan year, § and running Dnr number. KFN adopted late.
+# Board, meeting day of the plan year, § and running Dnr number. TN adopted late last year.
+ADOPTIONS_LAST_YEAR = (
+    ("KS", (1, 23), "11", 16),
+    ("BUN", (1, 28), "6", 389),
+    ("SN", (1, 27), "8", 362),
+    ("BMN", (1, 21), "5", 341),
+    ("KFN", (1, 29), "7", 284),
+    ("TN", (2, 18), "15", 297),
+    ("BOST", (1, 27), "4", 81),
+)
+# This year KFN adopted late.
 ADOPTIONS = (
     ("KS", (1, 22), "12", 18),
     ("BUN", (1, 27), "5", 402),
@@ -74,6 +98,8 @@ ADOPTIONS = (
 )
 METHODS = ("sample", "reconciliation", "review", "register_analysis", "sample", "interview")
 FREQUENCIES = ("quarterly", "half_yearly", "monthly", "yearly", "four_monthly", "quarterly")
+# Controls tested more often than their place in the plan gives them.
+FREQUENCY_BY_TITLE = {"Felaktiga utbetalningar av försörjningsstöd": "monthly"}
 SCOPES = (
     "Stickprov om 10 ärenden per tillfälle",
     "Samtliga poster under perioden",
@@ -129,7 +155,8 @@ async def _complete(preparer: Principal, plan_id: int, board_id: int, short: str
                 else f"Förebygga att risken inträffar: {control.title.lower()}",
                 method=control.method or METHODS[n % len(METHODS)],
                 scope=SCOPES[n % len(SCOPES)],
-                frequency=control.frequency or FREQUENCIES[n % len(FREQUENCIES)],
+                frequency=control.frequency
+                or FREQUENCY_BY_TITLE.get(control.title, FREQUENCIES[n % len(FREQUENCIES)]),
                 report_when=control.report_when or "Delår och helår",
                 reported_to=control.reported_to or f"{short} via förvaltningschefen",
                 owner_id=owners[0]["id"],
@@ -139,39 +166,46 @@ async def _complete(preparer: Principal, plan_id: int, board_id: int, short: str
         )
 
 
+async def _adopt_year(board_ids: Mapping[str, int], year: int, adoptions: tuple[tuple, ...]) -> int:
+    """Each board's plan for the year drafted, completed and adopted at its meeting."""
+    loaded = 0
+    for short, (month, day), paragraph, dnr in adoptions:
+        board_id = board_ids[short]
+        if await ControlPlan.exists().where(
+            (ControlPlan.board == board_id) & (ControlPlan.year == year)
+        ):
+            continue
+        preparer = await demo_principal(f"{short.lower()}-handlaggare")
+        secretary = await demo_principal(f"{short.lower()}-sekreterare")
+        if preparer is None or secretary is None:
+            continue
+        plan_id = await create_plan(preparer, board_id, year)
+        await _complete(preparer, plan_id, board_id, short)
+        await send_for_decision(preparer, plan_id)
+        await adopt(
+            secretary,
+            plan_id,
+            DecisionInput(
+                _not_after_today(dt.date(year, month, day)), paragraph, f"{short} {year - 1}/{dnr}"
+            ),
+        )
+        loaded += 1
+    return loaded
+
+
 async def load_plans(board_ids: Mapping[str, int], next_year_boards: list[str]) -> int:
-    """Shared points for this and next year, this year's plans adopted, next year's drafted."""
+    """Shared points for three years, last and this year's plans adopted, next year's drafted."""
     year = today().year
     coordinator = await demo_principal("samordnare")
     if coordinator is None:
         return 0
     loaded = 0
     async with write_transaction():
+        await _decide_shared(coordinator, year - 1, "last", dt.date(year - 2, 11, 19))
         await _decide_shared(coordinator, year, "this", dt.date(year - 1, 11, 18))
         await _decide_shared(coordinator, year + 1, "next", dt.date(year, 11, 17))
-        for short, (month, day), paragraph, dnr in ADOPTIONS:
-            board_id = board_ids[short]
-            if await ControlPlan.exists().where(
-                (ControlPlan.board == board_id) & (ControlPlan.year == year)
-            ):
-                continue
-            preparer = await demo_principal(f"{short.lower()}-handlaggare")
-            secretary = await demo_principal(f"{short.lower()}-sekreterare")
-            if preparer is None or secretary is None:
-                continue
-            plan_id = await create_plan(preparer, board_id, year)
-            await _complete(preparer, plan_id, board_id, short)
-            await send_for_decision(preparer, plan_id)
-            await adopt(
-                secretary,
-                plan_id,
-                DecisionInput(
-                    _not_after_today(dt.date(year, month, day)),
-                    paragraph,
-                    f"{short} {year - 1}/{dnr}",
-                ),
-            )
-            loaded += 1
+        loaded += await _adopt_year(board_ids, year - 1, ADOPTIONS_LAST_YEAR)
+        loaded += await _adopt_year(board_ids, year, ADOPTIONS)
         for short in next_year_boards:
             board_id = board_ids[short]
             preparer = await demo_principal(f"{short.lower()}-handlaggare")
@@ -187,7 +221,8 @@ async def load_plans(board_ids: Mapping[str, int], next_year_boards: list[str]) 
 def report_line(year: int, next_year_boards: list[str]) -> str:
     """One line for the demo's printed report on the plans."""
     return (
-        f"Internkontrollplaner: {year} antagna för alla nämnder och bolag (KFN för sent, i "
-        f"februari); KS:s gemensamma kontrollmoment beslutade för {year} och {year + 1}; "
+        f"Internkontrollplaner: {year - 1} och {year} antagna för alla nämnder och bolag (TN "
+        f"för sent {year - 1}, KFN för sent {year}, båda i februari); KS:s gemensamma "
+        f"kontrollmoment beslutade för {year - 1}, {year} och {year + 1}; "
         f"utkast för {year + 1} hos {', '.join(next_year_boards)}."
     )

@@ -22,9 +22,15 @@ async def test_this_years_plans_are_adopted_and_one_is_late(demo_db):
     assert all(s.plan_id for s in statuses.values())
 
 
-async def test_shared_points_this_year_and_next_are_in_every_plan(demo_db):
+async def test_last_years_plans_are_adopted_and_tn_was_late(demo_db):
+    statuses = {s.short_name: s for s in await plan_statuses(today().year - 1)}
+    assert {s.status for s in statuses.values()} == {"adopted"}
+    assert [short for short, s in statuses.items() if s.timeliness == "late"] == ["TN"]
+
+
+async def test_shared_points_last_this_and_next_year_are_in_every_plan(demo_db):
     year = today().year
-    for y in (year, year + 1):
+    for y in (year - 1, year, year + 1):
         decision = await shared_decision(y)
         assert decision is not None and len(decision["points"]) == 2
         point_ids = {p["id"] for p in decision["points"]}
