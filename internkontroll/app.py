@@ -26,11 +26,13 @@ from internkontroll.controls.testing_api import TestingApi
 from internkontroll.controls.testing_pages import TestingPages
 from internkontroll.errors import Unavailable
 from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
+from internkontroll.reports.followup_api import FollowUpApi
+from internkontroll.reports.followup_pages import FollowUpPages
+from internkontroll.reports.overview_api import OverviewApi
+from internkontroll.reports.overview_pages import OverviewPages
+from internkontroll.reports.review_api import ReviewApi
+from internkontroll.reports.review_pages import ReviewPages
 from internkontroll.reports.routes import ReportApi
-
-# reporting imports: follow-ups (add after this line)
-# reporting imports: KS overview (add after this line)
-# reporting imports: consolidated review (add after this line)
 from internkontroll.risks.api import RiskApi
 from internkontroll.risks.carryover import register_carry_over
 from internkontroll.risks.pages import RiskPages
@@ -91,9 +93,12 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             TestingPages,
             DeviationPages,
             ReportApi,
-            # reporting: follow-ups (add after this line)
-            # reporting: KS overview, shared points, trends (add after this line)
-            # reporting: consolidated review (add after this line)
+            FollowUpApi,
+            FollowUpPages,
+            OverviewPages,
+            OverviewApi,
+            ReviewPages,
+            ReviewApi,
             admin_route(settings),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False

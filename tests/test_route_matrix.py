@@ -290,6 +290,9 @@ def concrete_path(probe: Probe, ids: dict[str, int]) -> str:
             "evidence_id": f"evidence_{probe.item}",
             "deviation_id": f"deviation_{probe.item}",
             "action_id": f"action_{probe.item}",
+            # The reporting rows' world sets one year and reporting point for every row.
+            "year": "year",
+            "period": "period",
         }.get(param)
         assert key is not None, f"unknown path parameter in {probe.route}"
         assert key in ids, f"{probe.label()} needs a {param}"

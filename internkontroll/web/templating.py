@@ -68,6 +68,8 @@ AUDIT_ENTITY_LABELS = {
     "evidence_file": "Bevisfil",
     "deviation": "Avvikelse",
     "corrective_action": "Åtgärd",
+    "follow_up": "Uppföljning",
+    "consolidated_review": "Samlad bedömning",
 }
 GLOBAL_ROLE_LABELS = {
     "admin": "Systemförvaltare",
