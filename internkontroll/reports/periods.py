@@ -5,24 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from internkontroll.controls.schedule import month_day
+from internkontroll.controls.schedule import MONTH_NAMES, month_day
 from internkontroll.errors import FieldError, ValidationFailed
 from internkontroll.settings import get_settings
 
-MONTHS = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 FINAL_KEY = "helar"
 
 
@@ -49,7 +35,7 @@ class ReportingPeriod:
         """'Delår per 31 augusti 2026' or 'Helår 2026'."""
         if self.is_final:
             return f"Helår {self.year}"
-        return f"Delår per {self.end.day} {MONTHS[self.end.month - 1]} {self.year}"
+        return f"Delår per {self.end.day} {MONTH_NAMES[self.end.month - 1]} {self.year}"
 
     @property
     def short_label(self) -> str:
