@@ -11,8 +11,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
-# The PostgreSQL leg waits on the server more than it computes: two workers halve it.
+# pytest-xdist workers per leg: the PostgreSQL leg waits on its server more than it computes,
+# and the SQLite leg then takes up the idle core.
 PG_WORKERS ?= 2
+SQLITE_WORKERS ?= 2
 # pytest exits 5 when it collects no tests: accepted only when PYTEST_ARGS narrows the run.
 NO_TESTS_OK := $(if $(strip $(PYTEST_ARGS)),5,0)
 
@@ -37,7 +39,7 @@ test: $(INSTALLED) $(NODE_INSTALLED)
 	banner "ruff check ."; \
 	$(BIN)/ruff check . || lint=$$?; \
 	echo "pytest: SQLite and PostgreSQL legs running side by side; their logs follow when done"; \
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) > $$logs/sqlite.log 2>&1 & sqlite_pid=$$!; \
+	env -u DATABASE_URL $(BIN)/pytest -n $(SQLITE_WORKERS) $(PYTEST_ARGS) > $$logs/sqlite.log 2>&1 & sqlite_pid=$$!; \
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest -n $(PG_WORKERS) $(PYTEST_ARGS) \
 		> $$logs/postgres.log 2>&1 || postgres=$$?; \
 	wait $$sqlite_pid || sqlite=$$?; \
