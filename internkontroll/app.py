@@ -99,6 +99,9 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             OverviewApi,
             ReviewPages,
             ReviewApi,
+            # reminders: notifications (slice H3)
+            # reminders: wheel (slice H4)
+            # reminders: delivery (slice H2)
             admin_route(settings),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False

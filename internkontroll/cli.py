@@ -317,11 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report_plan.set_defaults(func=cmd_report_plan)
     _add_period_reports(report_what)
+    _add_reminder_commands(sub)
     return parser
 
 
 def _lazy(module: str, name: str):
-    """A command implemented in the reports package, imported only when it runs."""
+    """A command implemented in a domain package, imported only when it runs."""
 
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -363,6 +364,45 @@ def _add_period_reports(report_what) -> None:
     followup.set_defaults(func=_lazy("internkontroll.reports.followup_cli", "cmd_report_followup"))
     shared.set_defaults(func=_lazy("internkontroll.reports.overview_cli", "cmd_report_shared"))
     ks.set_defaults(func=_lazy("internkontroll.reports.review_cli", "cmd_report_ks"))
+
+
+def _parse_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ange datum som ÅÅÅÅ-MM-DD (fick {text!r})") from None
+
+
+def _add_reminder_commands(sub) -> None:
+    """`reminders` (run or preview a day's reminders) and `scheduler` (the job process)."""
+    reminders = sub.add_parser(
+        "reminders",
+        help="skicka, eller visa med --dry-run, påminnelserna för en dag",
+        description=(
+            "Visar vilka påminnelser som faller ut en dag, till vem och varför. Med --dry-run "
+            "skrivs och skickas ingenting; utan skapas de som inte redan skapats och e-post "
+            "skickas (varje påminnelse bara en gång)."
+        ),
+    )
+    reminders.add_argument(
+        "--at", type=_parse_date, metavar="ÅÅÅÅ-MM-DD", help="dagen (standard: i dag)"
+    )
+    reminders.add_argument(
+        "--dry-run", action="store_true", help="visa bara; skriv och skicka ingenting"
+    )
+    reminders.set_defaults(func=_lazy("internkontroll.reminders.cli", "cmd_reminders"))
+    scheduler = sub.add_parser(
+        "scheduler",
+        help="kör schemaläggaren (påminnelser och e-postutskick) som egen process",
+        description=(
+            "Kör påminnelsejobben utan webbserver, för driftmiljöer med flera appprocesser "
+            "(sätt då RUN_SCHEDULER=false för dem). Flera schemaläggare mot samma PostgreSQL "
+            "skickar ändå varje påminnelse en gång."
+        ),
+    )
+    scheduler.set_defaults(func=_lazy("internkontroll.reminders.cli", "cmd_scheduler"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

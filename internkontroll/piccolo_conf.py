@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "internkontroll.risks.piccolo_app",
         "internkontroll.controls.piccolo_app",
         "internkontroll.reports.piccolo_app",
+        "internkontroll.reminders.piccolo_app",
     ]
 )

@@ -43,6 +43,33 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class SmtpConfig:
+    """How to reach the mail server; absent means e-mail is off."""
+
+    host: str
+    port: int
+    security: str  # "starttls", "ssl" or "none"
+    sender: str
+    user: str | None = None
+    password: str | None = None
+    timeout: int = 10
+
+
+@dataclass(frozen=True)
+class ReminderConfig:
+    """When reminders fall due and how the scheduler runs them."""
+
+    days_before: tuple[int, ...] = (14, 3, 0)
+    overdue_every_days: int = 7  # 0: no reminders once overdue
+    send_hour: int = 7  # Swedish local time
+    catch_up_days: int = 31
+    follow_up_due_days: int = 60  # after the reporting point
+    shared_points_deadline: tuple[int, int] = (12, 31)  # (month, day) of the year before
+    run_scheduler: bool = True  # the app process runs the scheduler itself
+    delivery_every_minutes: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every runtime setting of the application."""
 
@@ -60,6 +87,9 @@ class Settings:
     shared_points_per_year: int = 2
     reporting_points: tuple[tuple[int, int], ...] = ((8, 31), (12, 31))  # delår, helår
     evidence_max_bytes: int = 20 * 1024 * 1024
+    public_url: str = "http://127.0.0.1:8000"
+    smtp: SmtpConfig | None = None
+    reminders: ReminderConfig = field(default_factory=ReminderConfig)
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -151,6 +181,75 @@ def parse_reporting_points(name: str, raw: str) -> tuple[tuple[int, int], ...]:
     return points
 
 
+def parse_days_before(name: str, raw: str) -> tuple[int, ...]:
+    """'14,3,0' as distinct days before a due date, largest first."""
+    try:
+        days = {int(part) for part in raw.split(",") if part.strip()}
+    except ValueError:
+        raise SettingsError(
+            name, f"ska vara heltal åtskilda med komma, t.ex. 14,3,0 (fick {raw!r})"
+        ) from None
+    if not days or len(days) > 6 or min(days) < 0 or max(days) > 120:
+        raise SettingsError(name, "ange ett till sex antal dagar mellan 0 och 120, t.ex. 14,3,0")
+    return tuple(sorted(days, reverse=True))
+
+
+SMTP_SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def parse_smtp(env: Mapping[str, str]) -> SmtpConfig | None:
+    """The mail server from SMTP_* and MAIL_FROM; None when SMTP_HOST is unset (e-mail off)."""
+    host = env.get("SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get("SMTP_SECURITY", "starttls").strip().lower()
+    if security not in SMTP_SECURITY:
+        raise SettingsError(
+            "SMTP_SECURITY", f"ska vara starttls, ssl eller none (fick {security!r})"
+        )
+    raw_port = env.get("SMTP_PORT", "").strip()
+    port = _parse_int("SMTP_PORT", raw_port, 1, 65535) if raw_port else SMTP_SECURITY[security]
+    sender = env.get("MAIL_FROM", "").strip()
+    if "@" not in sender:
+        raise SettingsError(
+            "MAIL_FROM", "krävs när SMTP_HOST är satt, t.ex. internkontroll@kommun.se"
+        )
+    user = env.get("SMTP_USER", "").strip() or None
+    password = env.get("SMTP_PASSWORD") or None
+    if (user is None) != (password is None):
+        raise SettingsError(
+            "SMTP_USER", "ange både SMTP_USER och SMTP_PASSWORD, eller ingen av dem"
+        )
+    timeout = _parse_int("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT", "10"), 1, 120)
+    return SmtpConfig(host, port, security, sender, user, password, timeout)
+
+
+def parse_reminders(env: Mapping[str, str]) -> ReminderConfig:
+    """Lead times, the daily hour and whether this process runs the scheduler."""
+    return ReminderConfig(
+        days_before=parse_days_before(
+            "REMINDER_DAYS_BEFORE", env.get("REMINDER_DAYS_BEFORE", "14,3,0")
+        ),
+        overdue_every_days=_parse_int(
+            "REMINDER_OVERDUE_EVERY_DAYS", env.get("REMINDER_OVERDUE_EVERY_DAYS", "7"), 0, 90
+        ),
+        send_hour=_parse_int("REMINDER_HOUR", env.get("REMINDER_HOUR", "7"), 0, 23),
+        catch_up_days=_parse_int(
+            "REMINDER_CATCH_UP_DAYS", env.get("REMINDER_CATCH_UP_DAYS", "31"), 0, 366
+        ),
+        follow_up_due_days=_parse_int(
+            "FOLLOW_UP_DUE_DAYS", env.get("FOLLOW_UP_DUE_DAYS", "60"), 0, 180
+        ),
+        shared_points_deadline=parse_month_day(
+            "SHARED_POINTS_DEADLINE", env.get("SHARED_POINTS_DEADLINE", "12-31")
+        ),
+        run_scheduler=_parse_bool("RUN_SCHEDULER", env.get("RUN_SCHEDULER", "true")),
+        delivery_every_minutes=_parse_int(
+            "MAIL_RETRY_MINUTES", env.get("MAIL_RETRY_MINUTES", "5"), 1, 1440
+        ),
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise SettingsError naming the first bad one."""
     env = os.environ if environ is None else environ
@@ -183,6 +282,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "REPORTING_POINTS", env.get("REPORTING_POINTS", "08-31,12-31")
     )
     evidence_mb = _parse_int("EVIDENCE_MAX_MB", env.get("EVIDENCE_MAX_MB", "20"), 1, 500)
+    public_url = env.get("PUBLIC_URL", "").strip().rstrip("/") or f"http://{host}:{port}"
+    if urlsplit(public_url).scheme not in {"http", "https"} or not urlsplit(public_url).netloc:
+        raise SettingsError(
+            "PUBLIC_URL", f"ska vara en adress som https://ik.kommun.se (fick {public_url!r})"
+        )
     return Settings(
         database=database,
         secret_key=secret_key,
@@ -198,6 +302,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shared_points_per_year=shared_points,
         reporting_points=reporting_points,
         evidence_max_bytes=evidence_mb * 1024 * 1024,
+        public_url=public_url,
+        smtp=parse_smtp(env),
+        reminders=parse_reminders(env),
     )
 
 

@@ -20,6 +20,8 @@ import pytest
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="ik-test-"))
 os.environ.setdefault("DATA_DIR", str(SESSION_DIR / "var"))
 os.environ.pop("PRODUCTION", None)
+# Tests drive the reminder jobs themselves; an app under test runs no scheduler of its own.
+os.environ["RUN_SCHEDULER"] = "false"
 os.environ.pop("SECRET_KEY", None)
 
 import httpx  # noqa: E402

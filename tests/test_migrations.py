@@ -55,7 +55,7 @@ def test_migrations_from_empty_to_head_twice_and_back(empty_db):
     assert set(APP_TABLES) <= asyncio.run(_tables())
     # A second run finds nothing to do and changes nothing.
     assert asyncio.run(migrate())
-    for app in ("risks", "internkontroll", "session_auth", "user"):
+    for app in ("reminders", "risks", "internkontroll", "session_auth", "user"):
         result = asyncio.run(run_backwards(app, migration_id="all", auto_agree=True))
         assert result.success, app
     assert not {"board", "audit_event", "membership"} & asyncio.run(_tables())

@@ -27,7 +27,14 @@ from internkontroll.controls.plans import create_plan
 from internkontroll.organisation.tables import Board, Process, RiskCategory
 from internkontroll.risks.assessments import AssessmentInput, assess
 from internkontroll.risks.register import RiskInput, create_risk
-from tests import route_probes_followup, route_probes_overview, route_probes_review
+from tests import (
+    route_probes_delivery,
+    route_probes_followup,
+    route_probes_notifications,
+    route_probes_overview,
+    route_probes_review,
+    route_probes_wheel,
+)
 from tests.conftest import csrf_token, login, make_board, make_user
 from tests.route_probes import (
     ADMIN_BOARD,
@@ -54,7 +61,14 @@ from tests.route_probes_testing import (
     forged_traces,
 )
 
-REPORT_PROBE_MODULES = (route_probes_followup, route_probes_overview, route_probes_review)
+REPORT_PROBE_MODULES = (
+    route_probes_followup,
+    route_probes_overview,
+    route_probes_review,
+    route_probes_notifications,
+    route_probes_wheel,
+    route_probes_delivery,
+)
 
 # fmt: off
 PROBES: list[Probe] = [
@@ -107,6 +121,9 @@ PROBES: list[Probe] = [
     *route_probes_followup.PROBES,
     *route_probes_overview.PROBES,
     *route_probes_review.PROBES,
+    *route_probes_notifications.PROBES,
+    *route_probes_wheel.PROBES,
+    *route_probes_delivery.PROBES,
     # Unsafe routes with a valid token (/api/login needs none).
     #    anon adm coo aud sec pre ctl vie ksv none
     row("401  401 401 401 401 401 401 401 401 401", "POST", "/login",

@@ -1,0 +1,1 @@
+"""Reminders and the årshjul: deadlines, scheduled reminders, notifications, calendar feeds."""
