@@ -202,7 +202,7 @@ def parse_smtp(env: Mapping[str, str]) -> SmtpConfig | None:
     host = env.get("SMTP_HOST", "").strip()
     if not host:
         return None
-    security = env.get("SMTP_SECURITY", "starttls").strip().lower()
+    security = (env.get("SMTP_SECURITY") or "starttls").strip().lower()
     if security not in SMTP_SECURITY:
         raise SettingsError(
             "SMTP_SECURITY", f"ska vara starttls, ssl eller none (fick {security!r})"
@@ -220,7 +220,7 @@ def parse_smtp(env: Mapping[str, str]) -> SmtpConfig | None:
         raise SettingsError(
             "SMTP_USER", "ange både SMTP_USER och SMTP_PASSWORD, eller ingen av dem"
         )
-    timeout = _parse_int("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT", "10"), 1, 120)
+    timeout = _parse_int("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT") or "10", 1, 120)
     return SmtpConfig(host, port, security, sender, user, password, timeout)
 
 

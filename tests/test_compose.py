@@ -52,8 +52,16 @@ def compose(tmp_path_factory: pytest.TempPathFactory):
     base_env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("COMPOSE_", "POSTGRES_"))
-        and key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DOCKER_HOST"}
+        if not key.startswith(("COMPOSE_", "POSTGRES_", "SMTP_"))
+        and key
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DOCKER_HOST",
+            "RUN_SCHEDULER",
+            "PUBLIC_URL",
+            "MAIL_FROM",
+        }
     }
 
     def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -137,3 +145,32 @@ def test_app_service(config):
     command = " ".join(app["command"])
     assert "internkontroll migrate" in command
     assert command.index("migrate") < command.index("serve")
+
+
+def test_app_passes_the_mail_and_scheduler_settings(config):
+    env = config["services"]["app"]["environment"]
+    assert env["RUN_SCHEDULER"] == "true"
+    assert {"PUBLIC_URL", "SMTP_HOST", "SMTP_PORT", "MAIL_FROM", "SMTP_PASSWORD"} <= set(env)
+
+
+def test_separate_scheduler_runs_only_in_its_profile(compose):
+    plain = json.loads(compose("config", "--format", "json", SECRET_KEY=SECRET).stdout)
+    assert "scheduler" not in plain["services"]
+    result = compose(
+        "--profile",
+        "scheduler",
+        "config",
+        "--format",
+        "json",
+        SECRET_KEY=SECRET,
+        RUN_SCHEDULER="false",
+    )
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    assert services["app"]["environment"]["RUN_SCHEDULER"] == "false"
+    scheduler = services["scheduler"]
+    assert scheduler["command"] == ["internkontroll", "scheduler"]
+    assert (
+        scheduler["environment"]["DATABASE_URL"] == services["app"]["environment"]["DATABASE_URL"]
+    )
+    assert "SMTP_HOST" in scheduler["environment"]
