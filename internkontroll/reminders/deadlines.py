@@ -275,7 +275,8 @@ def _shared_reporting_deadlines(
                     board_id=None,
                     board_name="",
                     link=f"/ks/gemensamma?ar={year}&period={period.key}",
-                    done=not missing,
+                    # No board with an adopted plan means nothing has reached KS yet.
+                    done=bool(reporting) and not missing,
                     recipients=people.coordinator_recipients(),
                     detail=detail,
                 )
@@ -299,6 +300,8 @@ def _shared_decision_deadlines(
             link="/gemensamma-kontrollmoment",
             done=year + 1 in statuses.decided,
             recipients=people.coordinator_recipients(),
+            # Once the year the points were for is over, a decision can no longer shape it.
+            remind_until=dt.date(year + 1, 12, 31),
         )
         for year in years
     ]
