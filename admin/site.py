@@ -39,6 +39,7 @@ from internkontroll.organisation.tables import (
     Process,
     RiskCategory,
 )
+from internkontroll.reminders.admin_readonly import READ_ONLY_TABLES, read_only_validators
 from internkontroll.settings import Settings
 from internkontroll.web.guards import login_required
 
@@ -132,6 +133,7 @@ ADMIN_TABLES: list[type[Table]] = [
     ControlPlan,
     PlanControl,
     PlanControlRisk,
+    *READ_ONLY_TABLES,
 ]
 
 
@@ -142,7 +144,11 @@ def build_admin_app(settings: Settings):
             table,
             hooks=audit_hooks(table),
             exclude_visible_columns=[BaseUser.password] if table is BaseUser else [],
-            validators=FREEZE_VALIDATORS.get(table),
+            validators=(
+                read_only_validators()
+                if table in READ_ONLY_TABLES
+                else FREEZE_VALIDATORS.get(table)
+            ),
         )
         for table in ADMIN_TABLES
     ]
