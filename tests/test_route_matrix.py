@@ -307,6 +307,9 @@ def concrete_path(probe: Probe, ids: dict[str, int]) -> str:
             "evidence_id": f"evidence_{probe.item}",
             "deviation_id": f"deviation_{probe.item}",
             "action_id": f"action_{probe.item}",
+            # Notifications and calendar feeds (route_probes_notifications): own, other, missing.
+            "notification_id": f"notification_{probe.item}",
+            "feed": f"feed_{probe.item}",
             # The reporting rows' world sets one year and reporting point for every row.
             "year": "year",
             "period": "period",

@@ -7,10 +7,16 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from internkontroll.auth.services import principal_for_session
+from internkontroll.reminders.notifications import unread_count
 
 # piccolo-admin reads the same cookie, so one login serves both.
 SESSION_COOKIE = "id"
-SKIP_PREFIXES = ("/static/", "/healthz")
+# The calendar feed is public and secret-token based: calendar programs send no session.
+SKIP_PREFIXES = ("/static/", "/healthz", "/kalender/")
+# Requests that never render a page with the header, so need no unread count.
+NO_HEADER_PREFIXES = ("/api/", "/admin", "/schema")
+# Where the header's unread reminder count waits for the page template (base.html).
+UNREAD_KEY = "unread_notifications"
 
 
 def session_cookie(token: str, *, secure: bool, max_age: int | None) -> Cookie:
@@ -51,4 +57,7 @@ class SessionAuthMiddleware(ASGIMiddleware):
             if token:
                 scope["user"] = await principal_for_session(token)
                 scope["auth"] = token if scope["user"] else None
+            user = scope["user"]
+            if user is not None and not path.startswith(NO_HEADER_PREFIXES):
+                scope[UNREAD_KEY] = await unread_count(user.id)  # type: ignore[literal-required]
         await next_app(scope, receive, send)
