@@ -26,6 +26,12 @@ from internkontroll.controls.testing_api import TestingApi
 from internkontroll.controls.testing_pages import TestingPages
 from internkontroll.errors import Unavailable
 from internkontroll.organisation.routes import OrganisationApi, OrganisationPages
+from internkontroll.reminders import scheduler as reminder_jobs
+from internkontroll.reminders.delivery_pages import DeliveryPages
+from internkontroll.reminders.notification_api import NotificationApi
+from internkontroll.reminders.notification_pages import CalendarFeed, NotificationPages
+from internkontroll.reminders.wheel_api import WheelApi
+from internkontroll.reminders.wheel_pages import WheelPages
 from internkontroll.reports.followup_api import FollowUpApi
 from internkontroll.reports.followup_pages import FollowUpPages
 from internkontroll.reports.overview_api import OverviewApi
@@ -69,9 +75,14 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
     async def lifespan(_app: Litestar):
         if use_pool:
             await db.start_pool(settings.db_pool_max)
+        jobs = None
         try:
+            if settings.reminders.run_scheduler:
+                jobs = reminder_jobs.start_in_app(settings)
             yield
         finally:
+            if jobs is not None:
+                await reminder_jobs.stop(jobs)
             if use_pool:
                 await db.close_pool()
 
@@ -100,8 +111,14 @@ def create_app(settings: Settings | None = None, *, use_pool: bool = True) -> Li
             ReviewPages,
             ReviewApi,
             # reminders: notifications (slice H3)
+            NotificationPages,
+            NotificationApi,
+            CalendarFeed,
             # reminders: wheel (slice H4)
+            WheelPages,
+            WheelApi,
             # reminders: delivery (slice H2)
+            DeliveryPages,
             admin_route(settings),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False

@@ -13,6 +13,8 @@ from internkontroll.auth.tables import GlobalRole, Membership
 from internkontroll.db import write_transaction
 from internkontroll.demo_plans import load_plans
 from internkontroll.demo_plans import report_line as plans_report_line
+from internkontroll.demo_reminders import load_reminders
+from internkontroll.demo_reminders import report_line as reminders_report_line
 from internkontroll.demo_reports import load_reports
 from internkontroll.demo_reports import report_line as reports_report_line
 from internkontroll.demo_results import load_last_year_results, load_results
@@ -354,10 +356,13 @@ async def load_demo(*, if_empty: bool = False) -> str:
         await load_results(board_ids)
     async with write_transaction():
         await load_reports(board_ids)
+    async with write_transaction():
+        await load_reminders(today())
     lines = ["Demokommunen är inläst. Inloggningar (lösenord: demo):"]
     lines += [f"  {username:<18} {description}" for username, description in demo_logins()]
     lines.append(report_line(today().year))
     lines.append(plans_report_line(today().year, started_next_year()))
     lines.append(results_report_line(today().year))
     lines.append(await reports_report_line(today()))
+    lines.append(await reminders_report_line())
     return "\n".join(lines)

@@ -42,6 +42,8 @@ AUDIT_ACTION_LABELS = {
     "postpone": "Uppskjuten",
     "close": "Avslutad",
     "check": "Uppföljd",
+    "renew_feed": "Ny kalenderadress",
+    "resend": "E-post skickas igen",
 }
 AUDIT_ENTITY_LABELS = {
     "board": "Nämnd",
@@ -70,6 +72,8 @@ AUDIT_ENTITY_LABELS = {
     "corrective_action": "Åtgärd",
     "follow_up": "Uppföljning",
     "consolidated_review": "Samlad bedömning",
+    "notification_preference": "Påminnelseinställning",
+    "notification": "Påminnelse",
 }
 GLOBAL_ROLE_LABELS = {
     "admin": "Systemförvaltare",
