@@ -282,7 +282,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "REPORTING_POINTS", env.get("REPORTING_POINTS", "08-31,12-31")
     )
     evidence_mb = _parse_int("EVIDENCE_MAX_MB", env.get("EVIDENCE_MAX_MB", "20"), 1, 500)
-    public_url = env.get("PUBLIC_URL", "").strip().rstrip("/") or f"http://{host}:{port}"
+    public_url = env.get("PUBLIC_URL", "").strip().rstrip("/")
+    if not public_url:
+        # Behind a proxy HOST:PORT (often 0.0.0.0) is not where users open the app, and the
+        # address goes into e-mails and calendar subscriptions.
+        if production:
+            raise SettingsError(
+                "PUBLIC_URL", "krävs när PRODUCTION=true, t.ex. https://ik.kommun.se"
+            )
+        public_url = f"http://{host}:{port}"
     if urlsplit(public_url).scheme not in {"http", "https"} or not urlsplit(public_url).netloc:
         raise SettingsError(
             "PUBLIC_URL", f"ska vara en adress som https://ik.kommun.se (fick {public_url!r})"

@@ -51,7 +51,13 @@ def test_help_lists_the_commands():
 
 
 def test_demo_refuses_production_mode(tmp_path):
-    result = _run("demo", DATA_DIR=str(tmp_path), PRODUCTION="true", SECRET_KEY="k" * 40)
+    result = _run(
+        "demo",
+        DATA_DIR=str(tmp_path),
+        PRODUCTION="true",
+        SECRET_KEY="k" * 40,
+        PUBLIC_URL="https://ik.kommun.se",
+    )
     assert result.returncode == 2
     assert "produktionsläge" in result.stderr
 

@@ -35,9 +35,27 @@ def test_production_requires_secret_key(tmp_path):
 
 def test_production_with_secret(tmp_path):
     settings = load_settings(
-        {"DATA_DIR": str(tmp_path), "PRODUCTION": "true", "SECRET_KEY": SECRET}
+        {
+            "DATA_DIR": str(tmp_path),
+            "PRODUCTION": "true",
+            "SECRET_KEY": SECRET,
+            "PUBLIC_URL": "https://ik.kommun.se/",
+        }
     )
     assert settings.production and settings.secret_key == SECRET
+    assert settings.public_url == "https://ik.kommun.se"
+
+
+def test_production_requires_public_url(tmp_path):
+    """E-mail links and calendar addresses must point where users open the app."""
+    with pytest.raises(SettingsError) as err:
+        load_settings({"DATA_DIR": str(tmp_path), "PRODUCTION": "true", "SECRET_KEY": SECRET})
+    assert err.value.name == "PUBLIC_URL"
+
+
+def test_public_url_defaults_to_host_and_port_outside_production(tmp_path):
+    settings = load_settings({"DATA_DIR": str(tmp_path), "HOST": "127.0.0.2", "PORT": "8123"})
+    assert settings.public_url == "http://127.0.0.2:8123"
 
 
 @pytest.mark.parametrize(
