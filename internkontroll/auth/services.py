@@ -40,8 +40,24 @@ SESSION_EXTEND = dt.timedelta(hours=1)
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A user created without an address gets username + this (the column is unique); nothing
+# can be sent there.
+PLACEHOLDER_EMAIL_DOMAIN = "@invalid.localhost"
 GLOBAL_ROLES = {r.value.value for r in GlobalRoleName}
 BOARD_ROLES = {r.value.value for r in BoardRoleName}
+
+
+def placeholder_email(username: str) -> str:
+    """The stand-in address of a user created without one."""
+    return f"{username}{PLACEHOLDER_EMAIL_DOMAIN}"
+
+
+def real_email(address: str | None) -> str:
+    """The address mail can go to, or "" when there is none (empty or the placeholder)."""
+    address = (address or "").strip()
+    if not address or address.lower().endswith(PLACEHOLDER_EMAIL_DOMAIN):
+        return ""
+    return address
 
 
 def lock_seconds(failures: int) -> int:
@@ -265,7 +281,7 @@ async def create_user(
     async with write_transaction():
         if await BaseUser.exists().where(BaseUser.username == data.username):
             raise ValidationFailed.one("username", "användarnamnet är upptaget")
-        email = data.email or f"{data.username}@invalid.localhost"
+        email = data.email or placeholder_email(data.username)
         if await BaseUser.exists().where(BaseUser.email == email):
             raise ValidationFailed.one("email", "e-postadressen används redan")
         user = BaseUser(

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from internkontroll.timeutil import today
 
+FUTURE_DAY = "--at: en kommande dag kan bara provköras; lägg till --dry-run"
+
 
 def no_send_line(day: dt.date, reason: str) -> str:
     """'Inga påminnelser skickas på lördag 30 januari 2027.' (a holiday is named)."""
@@ -66,6 +68,7 @@ async def dry_run_lines(day: dt.date) -> list[str]:
 
 
 async def _created_lines(ids: Sequence[int]) -> list[str]:
+    from internkontroll.reminders.stages import stage_label
     from internkontroll.reminders.tables import EMAIL_STATUS_LABELS, Notification
 
     if not ids:
@@ -86,7 +89,8 @@ async def _created_lines(ids: Sequence[int]) -> list[str]:
         mail = f"e-post: {EMAIL_STATUS_LABELS.get(row['email_status'], row['email_status'])}"
         if row["email_status"] == "skipped":
             mail = f"ingen e-post: {row['email_error'].rstrip('.')}"
-        lines.append(f"  {row['user.username']}  {row['title']}  ({row['stage']}; {mail})")
+        stage = stage_label(row["stage"])
+        lines.append(f"  {row['user.username']}  {row['title']}  ({stage}; {mail})")
     return lines
 
 
@@ -132,6 +136,10 @@ async def run_lines(day: dt.date) -> tuple[int, list[str]]:
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Preview (--dry-run) or run one day's reminders and deliver the e-mail that is due."""
     day = args.at or today()
+    if day > today() and not args.dry_run:
+        # Running it would claim the day now, on today's data: the day would never run again.
+        print(f"internkontroll: {FUTURE_DAY}", file=sys.stderr)
+        return 2
     if args.dry_run:
         code, lines = 0, asyncio.run(dry_run_lines(day))
     else:

@@ -10,11 +10,12 @@ scheduler processes (or a restarted one) can run the same jobs:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from internkontroll import timeutil
@@ -23,21 +24,21 @@ from internkontroll.reminders.model import DueReminder
 from internkontroll.reminders.outbox import (
     BATCH_SIZE,
     MAX_ATTEMPTS,
-    SENDING_LEASE,
     DeliveryReport,
     EmailDecision,
     deliver_pending,
     email_decisions,
     retry_delay,
+    sending_lease,
 )
 from internkontroll.reminders.planner import reminders_due
+from internkontroll.reminders.stages import reminder_message
 from internkontroll.reminders.tables import Notification, SchedulerRun
 from internkontroll.settings import get_settings
 
 __all__ = [  # the e-mail half lives in outbox.py; callers find both here
     "BATCH_SIZE",
     "MAX_ATTEMPTS",
-    "SENDING_LEASE",
     "DayRun",
     "DeliveryReport",
     "catch_up",
@@ -46,6 +47,7 @@ __all__ = [  # the e-mail half lives in outbox.py; callers find both here
     "record_reminders",
     "retry_delay",
     "run_day",
+    "sending_lease",
 ]
 
 log = logging.getLogger("internkontroll.reminders")
@@ -54,6 +56,7 @@ JOB = "reminders"
 # A day's run claimed this long ago and not completed is taken to have died with its process.
 RUN_LEASE = dt.timedelta(minutes=15)
 INSERT_CHUNK = 200
+SUPERSEDED = "Ersatt av en senare påminnelse om samma sak, som skickas med e-post i stället."
 
 
 def process_name() -> str:
@@ -100,12 +103,14 @@ async def record_reminders(
     email: bool = True,
     skip_reason: str | None = None,
     now: dt.datetime | None = None,
+    superseded: Collection[str] = (),
 ) -> list[int]:
     """Store one notification per reminder not stored before; return the new ids.
 
     The unique key makes this safe to repeat and to run in several processes at once: a
     reminder already stored is left alone. With email=False (or no SMTP, e-mail turned off,
-    no address) the notification is in-app only and says why.
+    no address) the notification is in-app only and says why; so is a reminder whose key is
+    in `superseded` (a later reminder of the same thing to the same person is e-mailed).
     """
     if not reminders:
         return []
@@ -115,10 +120,12 @@ async def record_reminders(
     )
     # One order for every process, so concurrent inserts of the same keys cannot deadlock.
     unique = {r.key: r for r in reminders}
-    rows = [
-        _notification(unique[key], decisions[unique[key].recipient.user_id], moment)
-        for key in sorted(unique)
-    ]
+    rows = []
+    for key in sorted(unique):
+        decision = decisions[unique[key].recipient.user_id]
+        if decision.send and key in superseded:
+            decision = EmailDecision(False, SUPERSEDED)
+        rows.append(_notification(unique[key], decision, moment))
     new_ids: list[int] = []
     async with write_transaction():
         for start in range(0, len(rows), INSERT_CHUNK):
@@ -200,20 +207,38 @@ async def _claim_day(on: dt.date, now: dt.datetime) -> tuple[int | None, str]:
     return None, "busy"
 
 
+def _worded_for(reminders: Sequence[DueReminder], on: dt.date) -> list[DueReminder]:
+    """The reminders of an earlier day as said on `on` ("i dag", not "om 3 dagar")."""
+    return [
+        dataclasses.replace(r, message=reminder_message(r.deadline, r.stage, on)) for r in reminders
+    ]
+
+
 async def run_day(
     on: dt.date,
     *,
     email: bool = True,
     skip_reason: str | None = None,
     now: dt.datetime | None = None,
+    reminders: Sequence[DueReminder] | None = None,
+    superseded: Collection[str] = (),
 ) -> DayRun:
-    """Record the day's reminders once, whoever runs it and however often."""
+    """Record the day's reminders once, whoever runs it and however often.
+
+    A day caught up later is worded for the day its reminders are created. `reminders`
+    (already asked of the planner) and `superseded` come from catch_up.
+    """
     run_id, why_not = await _claim_day(on, _utc(now))
     if run_id is None:
         return DayRun(on, why_not)
     try:
-        reminders = await reminders_due(on)
-        created = await record_reminders(reminders, email=email, skip_reason=skip_reason, now=now)
+        due = await reminders_due(on) if reminders is None else list(reminders)
+        today = _utc(now).astimezone(timeutil.STOCKHOLM).date()
+        if on < today:
+            due = _worded_for(due, today)
+        created = await record_reminders(
+            due, email=email, skip_reason=skip_reason, now=now, superseded=superseded
+        )
     except Exception as exc:  # recorded on the run; the next catch-up takes it over
         log.exception("Påminnelserna för %s kunde inte skapas", on)
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -270,6 +295,34 @@ async def days_to_catch_up(now: dt.datetime | None = None) -> list[dt.date]:
     return sorted(days - completed)
 
 
+def superseded_keys(planned: dict[dt.date, Sequence[DueReminder]]) -> set[str]:
+    """Keys of reminders followed by a later one of the same thing to the same person."""
+    latest: dict[tuple[str, int], str] = {}
+    every: set[str] = set()
+    for day in sorted(planned):
+        for reminder in planned[day]:
+            latest[(reminder.deadline.subject, reminder.recipient.user_id)] = reminder.key
+            every.add(reminder.key)
+    return every - set(latest.values())
+
+
 async def catch_up(now: dt.datetime | None = None) -> list[DayRun]:
-    """Run every day that is due and has not run yet: neither dropped nor doubled."""
-    return [await run_day(day, now=now) for day in await days_to_catch_up(now)]
+    """Run every day that is due and has not run yet: neither dropped nor doubled.
+
+    Several days caught up at once may hold several stages of one deadline for one person
+    (fore-14, fore-3, dag): all of them are shown in the app, only the latest is e-mailed.
+    """
+    days = await days_to_catch_up(now)
+    if len(days) <= 1:
+        return [await run_day(day, now=now) for day in days]
+    planned: dict[dt.date, list[DueReminder]] = {}
+    for day in days:
+        try:
+            planned[day] = await reminders_due(day)
+        except Exception:  # run_day asks again and records the failure on the day's run
+            log.exception("Påminnelserna för %s kunde inte räknas fram", day)
+    superseded = superseded_keys(planned)
+    return [
+        await run_day(day, now=now, reminders=planned.get(day), superseded=superseded)
+        for day in days
+    ]

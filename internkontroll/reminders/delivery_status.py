@@ -15,7 +15,7 @@ from internkontroll.auth.principal import Actor, Principal
 from internkontroll.db import write_transaction
 from internkontroll.errors import Conflict, NotFound
 from internkontroll.reminders.delivery import JOB, RUN_LEASE
-from internkontroll.reminders.outbox import SENDING_LEASE
+from internkontroll.reminders.outbox import sending_lease
 from internkontroll.reminders.tables import EMAIL_STATUS_LABELS, Notification, SchedulerRun
 from internkontroll.reminders.workdays import non_working_reason
 
@@ -23,6 +23,11 @@ RECENT_RUNS = 30
 MAX_PROBLEMS = 200
 NO_NOTIFICATION = "Påminnelsen finns inte."
 NOT_RESENDABLE = "E-postmeddelandet har inte misslyckats; det behöver inte skickas igen."
+BUSY_OR_SENT = (
+    "E-postmeddelandet skickas just nu eller har redan skickats; det skickas inte igen. "
+    "Ladda om sidan för att se dess läge."
+)
+RESENDABLE = ("failed", "pending")
 
 RUN_STATUS_LABELS = {
     "done": "Klar",
@@ -159,7 +164,7 @@ async def problem_mails(now: dt.datetime | None = None) -> list[ProblemMail]:
             | ((Notification.email_status == "pending") & (Notification.email_attempts > 0))
             | (
                 (Notification.email_status == "sending")
-                & (Notification.email_claimed_at < moment - SENDING_LEASE)
+                & (Notification.email_claimed_at < moment - sending_lease())
             )
         )
         .order_by(Notification.id, ascending=False)
@@ -210,7 +215,9 @@ async def resend_email(principal: Principal, notification_id: int) -> None:
         )
         if row is None:
             raise NotFound(NO_NOTIFICATION)
-        if row["email_status"] not in {"failed", "pending"} or (
+        if row["email_status"] in {"sending", "sent"}:
+            raise Conflict(BUSY_OR_SENT)
+        if row["email_status"] not in RESENDABLE or (
             row["email_status"] == "pending" and row["email_attempts"] == 0
         ):
             raise Conflict(NOT_RESENDABLE)
@@ -221,15 +228,26 @@ async def resend_email(principal: Principal, notification_id: int) -> None:
             "email_next_at": now,
             "email_error": "",
         }
-        await Notification.update(
-            {
-                Notification.email_status: "pending",
-                Notification.email_attempts: 0,
-                Notification.email_next_at: now,
-                Notification.email_claimed_at: None,
-                Notification.email_error: "",
-            }
-        ).where(Notification.id == notification_id)
+        # A delivery round may claim (or send) the mail between the read above and here: the
+        # UPDATE checks the state again and touches only a mail still failed or waiting.
+        reset = (
+            await Notification.update(
+                {
+                    Notification.email_status: "pending",
+                    Notification.email_attempts: 0,
+                    Notification.email_next_at: now,
+                    Notification.email_claimed_at: None,
+                    Notification.email_error: "",
+                }
+            )
+            .where(
+                (Notification.id == notification_id)
+                & Notification.email_status.is_in(list(RESENDABLE))
+            )
+            .returning(Notification.id)
+        )
+        if not reset:
+            raise Conflict(BUSY_OR_SENT)
         before = {
             "email_status": row["email_status"],
             "email_attempts": row["email_attempts"],

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -37,9 +39,36 @@ class SendOutcome:
     error: str = ""
     permanent: bool = False
     unreachable: bool = False  # the server could not be reached or the connection broke
+    tried: bool = True  # False: never handed to the server (stopped, or out of time)
 
 
 SENT = SendOutcome(ok=True)
+NOT_TRIED = SendOutcome(
+    ok=False,
+    error="Utskicket avbröts innan meddelandet skickades; det skickas vid nästa utskick.",
+    tried=False,
+)
+
+
+class InvalidAddress(ValueError):
+    """The recipient's address cannot be put in an e-mail; the message says why (Swedish)."""
+
+
+def check_address(address: str) -> None:
+    """Raise InvalidAddress unless the address can be written in a To header as it is."""
+    # Control characters (a line break) are shown escaped, everything else as it is.
+    shown = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in address
+    )
+    if any(ch.isspace() or not ch.isprintable() for ch in address):
+        why = "den innehåller mellanslag eller radbrytningar"
+    elif not address.isascii():
+        why = "den innehåller tecken som å, ä eller ö, som inte går att skicka till"
+    elif address.count("@") != 1 or address.startswith("@") or address.endswith("@"):
+        why = "den ska ha formen namn@domän"
+    else:
+        return
+    raise InvalidAddress(f"Ogiltig e-postadress: {shown} ({why}).")
 
 
 def _one_line(text: str) -> str:
@@ -76,7 +105,11 @@ def body_text(content: MailContent, public_url: str) -> str:
 def build_message(
     content: MailContent, *, sender: str, public_url: str, now: dt.datetime | None = None
 ) -> EmailMessage:
-    """The reminder as an e-mail (UTF-8 plain text) with subject 'Påminnelse: {title}'."""
+    """The reminder as an e-mail (UTF-8 plain text) with subject 'Påminnelse: {title}'.
+
+    Raises InvalidAddress (a ValueError) for an address no header can hold.
+    """
+    check_address(content.to)
     message = EmailMessage()
     message["Subject"] = _one_line(f"Påminnelse: {content.title}")
     message["From"] = formataddr((SENDER_NAME, sender))
@@ -135,14 +168,30 @@ def _lost(exc: BaseException, count: int) -> list[SendOutcome]:
     return [SendOutcome(False, error, unreachable=True)] * count
 
 
-def send_batch(config: SmtpConfig, messages: list[EmailMessage]) -> list[SendOutcome]:
+def send_batch(
+    config: SmtpConfig,
+    messages: list[EmailMessage],
+    *,
+    stop: threading.Event | None = None,
+    deadline: float | None = None,
+) -> list[SendOutcome]:
     """Send the messages over one connection; one outcome per message, never raises.
 
     When the server cannot be reached, or the connection is lost, every unsent message gets
-    the same temporary failure, so a caller retries them later.
+    the same temporary failure, so a caller retries them later. Once `stop` is set or the
+    `deadline` (time.monotonic()) has passed, no further message is started: those get
+    NOT_TRIED, so they are never sent after the caller's claim on them has run out.
     """
+
+    def must_stop() -> bool:
+        return (stop is not None and stop.is_set()) or (
+            deadline is not None and time.monotonic() > deadline
+        )
+
     if not messages:
         return []
+    if must_stop():
+        return [NOT_TRIED] * len(messages)
     try:
         client = _connect(config)
     except (OSError, smtplib.SMTPException) as exc:
@@ -153,6 +202,9 @@ def send_batch(config: SmtpConfig, messages: list[EmailMessage]) -> list[SendOut
     outcomes: list[SendOutcome] = []
     try:
         for message in messages:
+            if must_stop():
+                outcomes += [NOT_TRIED] * (len(messages) - len(outcomes))
+                break
             try:
                 client.send_message(message)
             except smtplib.SMTPServerDisconnected as exc:

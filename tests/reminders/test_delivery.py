@@ -10,6 +10,7 @@ import datetime as dt
 
 from piccolo.apps.user.tables import BaseUser
 
+from internkontroll import timeutil
 from internkontroll.reminders import delivery
 from internkontroll.reminders.tables import Notification, SchedulerRun
 from internkontroll.reminders.workdays import is_working_day
@@ -398,7 +399,9 @@ async def test_a_send_whose_process_died_is_taken_over(db, settings, monkeypatch
     anna = await user_with_email("anna")
     stale, fresh = await _pending(anna, count=2)
     now = at(FRIDAY, 8)
-    for notification_id, claimed in ((stale, now - delivery.SENDING_LEASE), (fresh, now)):
+    monkeypatch.setattr(timeutil, "now", lambda: now)  # the lease runs on the real clock
+    lease = delivery.sending_lease()
+    for notification_id, claimed in ((stale, now - lease), (fresh, now)):
         await Notification.update(
             {
                 Notification.email_status: "sending",

@@ -229,3 +229,71 @@ async def test_the_admin_site_reads_notifications_and_runs_but_never_writes_them
     assert row["email_status"] == "skipped"
     assert await SchedulerRun.count() == 1
     assert await AuditEvent.count().where(AuditEvent.source == "admin") == 0
+
+
+class _ClaimedMeanwhile:
+    """Notification as resend_email sees it: a delivery round claims the mail right after it
+    was read, before the reset is written (the race the reset's own condition must catch)."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+    def __getattr__(self, name):
+        return getattr(Notification, name)
+
+    def select(self, *columns):
+        return _ReadThenClaim(Notification.select(*columns), self.status)
+
+
+class _ReadThenClaim:
+    def __init__(self, query, status: str) -> None:
+        self.query = query
+        self.status = status
+
+    def where(self, *conditions):
+        self.query = self.query.where(*conditions)
+        return self
+
+    def first(self):
+        self.query = self.query.first()
+        return self
+
+    def __await__(self):
+        return self._run().__await__()
+
+    async def _run(self):
+        row = await self.query
+        await Notification.update(
+            {Notification.email_status: self.status, Notification.email_claimed_at: at(FRIDAY)}
+        ).where(Notification.id == row["id"])
+        return row
+
+
+async def test_send_again_never_resets_a_mail_being_sent_or_sent(client, settings, monkeypatch):
+    from internkontroll.reminders import delivery_status
+
+    use_settings(monkeypatch, with_mail(settings, None))
+    anna = await user_with_email("anna")
+    notification_id = await failed_mail(anna)
+    await as_admin(client)
+    for status in ("sending", "sent"):
+        await Notification.update({Notification.email_status: status}).where(
+            Notification.id == notification_id
+        )
+        answer = await resend(client, notification_id)
+        assert answer.status_code == 409
+        assert "skickas just nu eller har redan skickats" in answer.text
+    for status in ("sending", "sent"):  # failed when read, claimed before the reset
+        await Notification.update({Notification.email_status: "failed"}).where(
+            Notification.id == notification_id
+        )
+        with monkeypatch.context() as patched:
+            patched.setattr(delivery_status, "Notification", _ClaimedMeanwhile(status))
+            answer = await resend(client, notification_id)
+        assert answer.status_code == 409, status
+        assert "skickas just nu eller har redan skickats" in answer.text
+        # The simulated claim shares resend's transaction and is rolled back with it; what
+        # matters is that the reset was never written.
+        [row] = await notifications()
+        assert (row["email_status"], row["email_attempts"]) == ("failed", delivery.MAX_ATTEMPTS)
+    assert await AuditEvent.count().where(AuditEvent.action == "resend") == 0

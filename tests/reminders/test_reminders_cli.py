@@ -53,11 +53,13 @@ async def test_dry_run_lists_who_gets_what_and_why_and_writes_nothing(
     )
     title = "Internkontrollplan 2027 för N0 ska antas"
     assert (
-        f"2027-01-29  n0-secretary  {title}  (dag; du är nämndsekreterare för N0)  [e-post]"
+        f"2027-01-29  n0-secretary  {title}  (på dagen; du är nämndsekreterare för N0)  [e-post]"
     ) in out
-    assert f"2027-01-29  n0-preparer  {title}  (dag; du är handläggare för N0)  [e-post]" in out
     assert (
-        "2027-01-29  n1-preparer  Internkontrollplan 2027 för N1 ska antas  (dag; du är "
+        f"2027-01-29  n0-preparer  {title}  (på dagen; du är handläggare för N0)  [e-post]" in out
+    )
+    assert (
+        "2027-01-29  n1-preparer  Internkontrollplan 2027 för N1 ska antas  (på dagen; du är "
         "handläggare för N1)  [ingen e-post: Mottagaren har stängt av påminnelser med e-post]"
     ) in out
     assert any(
@@ -100,8 +102,8 @@ async def test_run_creates_and_sends_once_then_the_dry_run_shows_them_done(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "2 nya påminnelser för fredag 29 januari 2027."
     assert (
-        "  n0-secretary  Internkontrollplan 2027 för N0 ska antas  (dag; e-post: Väntar på att "
-        "skickas)"
+        "  n0-secretary  Internkontrollplan 2027 för N0 ska antas  (på dagen; "
+        "e-post: Väntar på att skickas)"
     ) in out
     assert out[-1] == "E-post: 2 skickade, 0 försöks igen senare, 0 misslyckades."
     assert len(smtp_server.recorder.wait_for(2)) == 2
@@ -159,7 +161,8 @@ async def test_run_without_smtp_says_they_are_in_the_app(db, settings, monkeypat
         "E-post: ingen e-postserver är inställd (SMTP_HOST); påminnelserna finns i appen."
     )
     assert out[1].endswith(
-        "(dag; ingen e-post: Ingen e-postserver är inställd (SMTP_HOST), så ingen e-post skickas)"
+        "(på dagen; ingen e-post: Ingen e-postserver är inställd (SMTP_HOST), "
+        "så ingen e-post skickas)"
     )
 
 
@@ -168,3 +171,23 @@ def test_a_bad_date_is_refused_in_swedish(capsys):
         cli.main(["reminders", "--at", "2027-13-01", "--dry-run"])
     assert stopped.value.code == 2
     assert "ange datum som ÅÅÅÅ-MM-DD (fick '2027-13-01')" in capsys.readouterr().err
+
+
+async def test_a_coming_day_can_only_be_previewed(db, settings, monkeypatch, capsys):
+    use_settings(monkeypatch, with_mail(settings, None))
+    monkeypatch.setattr(timeutil, "now", lambda: at(FRIDAY, 8))
+    await board_world(1)
+    # Monday's run would claim Monday now, on Friday's data, and Monday would never run again.
+    assert run_cli("reminders", "--at", "2027-02-01") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == (
+        "internkontroll: --at: en kommande dag kan bara provköras; lägg till --dry-run"
+    )
+    assert await counts() == (0, 0)
+    assert run_cli("reminders", "--at", "2027-02-01", "--dry-run") == 0
+    assert capsys.readouterr().out.startswith("Påminnelser måndag 1 februari 2027 (provkörning")
+    assert await counts() == (0, 0)
+    # Today and earlier days still run.
+    assert run_cli("reminders", "--at", "2027-01-29") == 0
+    assert "2 nya påminnelser för fredag 29 januari 2027." in capsys.readouterr().out

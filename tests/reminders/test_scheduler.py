@@ -16,7 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from internkontroll import timeutil
 from internkontroll.app import create_app
 from internkontroll.reminders import delivery, scheduler
-from internkontroll.settings import Settings
+from internkontroll.settings import Settings, SmtpConfig
 
 WAIT = 10.0
 
@@ -29,6 +29,7 @@ class FakeJobs:
         self.fail_catch_up = 0  # how many catch-ups raise
         self.hold_catch_up: asyncio.Event | None = None
         self.hold_delivery: asyncio.Event | None = None
+        self.stops: list = []  # the stop event each delivery round was given
         monkeypatch.setattr(delivery, "catch_up", self.catch_up)
         monkeypatch.setattr(delivery, "deliver_pending", self.deliver_pending)
 
@@ -41,8 +42,9 @@ class FakeJobs:
             raise RuntimeError("databasen svarar inte")
         return [delivery.DayRun(dt.date(2027, 2, 1), "ran", created=3)]
 
-    async def deliver_pending(self, now=None):
+    async def deliver_pending(self, now=None, *, stop=None):
         self.calls.append("deliver")
+        self.stops.append(stop)
         if self.hold_delivery is not None:
             await self.hold_delivery.wait()
         return delivery.DeliveryReport(sent=2)
@@ -99,10 +101,11 @@ async def test_start_catches_up_then_delivers(settings, monkeypatch):
         assert fake.calls == ["catch_up", "deliver"]
         run_now(jobs, "delivery")
         await wait_until(lambda: jobs.runs == ["startup", "delivery"])
-        assert fake.calls == ["catch_up", "deliver", "deliver"]  # no catch-up: delivery only
+        # The delivery round catches up too: a failed or abandoned day is taken within minutes.
+        assert fake.calls == ["catch_up", "deliver"] * 2
         run_now(jobs, "daily")
         await wait_until(lambda: len(jobs.runs) == 3)
-        assert fake.calls[-2:] == ["catch_up", "deliver"]
+        assert fake.calls == ["catch_up", "deliver"] * 3
     finally:
         await scheduler.stop(jobs)
 
@@ -135,20 +138,65 @@ async def test_jobs_of_one_process_never_overlap(settings, monkeypatch):
         assert fake.calls == ["catch_up"]
         fake.hold_catch_up.set()
         await wait_until(lambda: jobs.runs == ["startup", "delivery"])
-        assert fake.calls == ["catch_up", "deliver", "deliver"]
+        assert fake.calls == ["catch_up", "deliver", "catch_up", "deliver"]
     finally:
         await scheduler.stop(jobs)
 
 
-async def test_stop_ends_a_job_in_progress_at_once(settings, monkeypatch):
+async def test_stop_lets_a_job_under_way_finish_and_starts_no_other(settings, monkeypatch):
     fake = FakeJobs(monkeypatch)
-    fake.hold_delivery = asyncio.Event()  # never set: a mail server that never answers
+    fake.hold_delivery = asyncio.Event()  # a delivery round in the middle of sending
     jobs = scheduler.start_in_app(settings)
+    await wait_until(lambda: fake.calls == ["catch_up", "deliver"])
+    [stop_event] = fake.stops
+    assert stop_event is not None and not stop_event.is_set()
+    stopping = asyncio.create_task(scheduler.stop(jobs))
+    await asyncio.sleep(0.2)
+    # The round is told to start no further message, and is waited for, not cancelled.
+    assert stop_event.is_set()
+    assert not stopping.done() and jobs._tasks
+    run_now(jobs, "delivery")  # due meanwhile: it must not start
+    await asyncio.sleep(0.2)
+    fake.hold_delivery.set()  # the message under way is done; the round settles and ends
+    await asyncio.wait_for(stopping, WAIT)
+    assert jobs.runs == ["startup"]  # finished as a whole
+    assert fake.calls == ["catch_up", "deliver"]
+    assert not jobs._tasks and not jobs.scheduler.running
+
+
+async def test_stop_waits_about_one_smtp_timeout_then_cancels(settings, monkeypatch):
+    fake = FakeJobs(monkeypatch)
+    fake.hold_delivery = asyncio.Event()  # never set: a mail server that stopped answering
+    monkeypatch.setattr(scheduler, "STOP_GRACE_SECONDS", 0.3)
+    jobs = scheduler.start_in_app(settings)  # no SMTP in the test settings: grace only
+    assert jobs.stop_timeout() == 0.3
     await wait_until(lambda: fake.calls == ["catch_up", "deliver"])
     started = asyncio.get_running_loop().time()
     await scheduler.stop(jobs)
-    assert asyncio.get_running_loop().time() - started < 1
+    assert 0.3 <= asyncio.get_running_loop().time() - started < 2
+    assert jobs.runs == []
     assert not jobs._tasks and not jobs.scheduler.running
+
+
+async def test_a_job_waiting_for_its_turn_does_nothing_once_stopping(settings, monkeypatch):
+    fake = FakeJobs(monkeypatch)
+    fake.hold_catch_up = asyncio.Event()
+    jobs = scheduler.start_in_app(settings)
+    await wait_until(lambda: fake.calls == ["catch_up"])
+    run_now(jobs, "delivery")
+    await wait_until(lambda: len(jobs._tasks) == 2)  # the delivery job waits for the lock
+    stopping = asyncio.create_task(scheduler.stop(jobs))
+    await asyncio.sleep(0.1)
+    fake.hold_catch_up.set()
+    await asyncio.wait_for(stopping, WAIT)
+    assert jobs.runs == ["startup"]
+    assert fake.calls == ["catch_up", "deliver"]  # the waiting job never began
+
+
+def test_stop_waits_at_most_one_smtp_timeout_and_a_little(settings):
+    smtp = SmtpConfig(host="smtp", port=25, security="none", sender="ik@kommun.se", timeout=20)
+    jobs = scheduler.ReminderScheduler(dataclasses.replace(settings, smtp=smtp))
+    assert jobs.stop_timeout() == 20 + scheduler.STOP_GRACE_SECONDS
 
 
 @pytest.mark.parametrize("run_scheduler", [True, False])
