@@ -18,14 +18,18 @@ from piccolo.apps.user.tables import BaseUser
 
 from internkontroll.reminders import deadlines as deadline_rules
 from internkontroll.reminders.model import DEADLINE_KIND_LABELS, Deadline
+from internkontroll.reminders.stages import swedish_date
 from internkontroll.reminders.tables import NotificationPreference
+from internkontroll.risks.register import MAX_ID
 from internkontroll.settings import get_settings
 from internkontroll.timeutil import now, today
 
 FEED_PATH = "/kalender"
 FEED_SUFFIX = ".ics"
 CALENDAR_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
-TOKEN_PATTERN = re.compile(r"^([1-9][0-9]{0,9})-([A-Za-z0-9_-]{43})$")
+# fullmatch: "$" would also let a trailing newline through. The id is at most 10 digits and
+# no larger than MAX_ID (checked in user_for_token): PostgreSQL's integer.
+TOKEN_PATTERN = re.compile(r"([1-9][0-9]{0,9})-([A-Za-z0-9_-]{43})")
 PRODID = "-//Internkontroll//Påminnelser//SV"
 REFRESH = dt.timedelta(hours=6)  # how often calendar programs are asked to fetch the feed
 
@@ -69,10 +73,12 @@ async def feed_url(user_id: int) -> str:
 
 async def user_for_token(token: str) -> tuple[int, str] | None:
     """(user id, display name) for a valid, current token of an active user; else None."""
-    match = TOKEN_PATTERN.match(token or "")
+    match = TOKEN_PATTERN.fullmatch(token or "")
     if match is None:
         return None
     user_id = int(match.group(1))
+    if user_id > MAX_ID:
+        return None
     found = await _feed_user(user_id)
     if found is None:
         return None
@@ -84,11 +90,13 @@ async def user_for_token(token: str) -> tuple[int, str] | None:
 
 def _status(deadline: Deadline, on: dt.date) -> tuple[str, str]:
     """(SUMMARY prefix, Swedish status line) of a deadline on a day."""
+    # The labels are the årshjul's (Klar, Försenad); the sentences the reminders' own.
+    due = swedish_date(deadline.due_on)
     if deadline.done:
-        return "Klar: ", "Status: klar."
+        return "Klar: ", "Status: Klar."
     if deadline.is_late(on):
-        return "Försenad: ", f"Status: försenad, skulle vara klar senast {deadline.due_on}."
-    return "", f"Status: ska vara klar senast {deadline.due_on}."
+        return "Försenad: ", f"Status: Försenad. Skulle ha varit klart senast {due}."
+    return "", f"Status: Ska vara klart senast {due}."
 
 
 def _event(deadline: Deadline, user_id: int, on: dt.date, stamp: dt.datetime) -> Event:

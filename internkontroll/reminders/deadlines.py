@@ -4,14 +4,17 @@ The kinds and who is reminded:
 - PLAN_ADOPTION (board, year Y): the board's secretaries and preparers; due on the plan
   deadline (31 January Y); done once a version was adopted; reminders stop after 31 Dec Y.
 - FOLLOW_UP (board, year, reporting point): the same people, for boards with an adopted plan
-  that year; due FOLLOW_UP_DUE_DAYS after the reporting point; done once sent to KS.
+  that year; due FOLLOW_UP_DUE_DAYS after the reporting point; done once sent to KS. A delår
+  follow-up is reminded of until the next reporting point's follow-up is due (the helår one
+  when the year has one delår): after that the next report is what matters.
 - TEST_OCCASION and ACTION: see deadlines_testing.py (control owner; action's responsible).
 - SHARED_DECISION (year Y, about Y+1): coordinators; due on SHARED_POINTS_DEADLINE in Y (31
   December); done once KS's decision on the shared points for Y+1 is recorded.
 - SHARED_REPORTING (year, reporting point), in years KS decided shared points for:
   coordinators; due with the boards' follow-ups; done once every active board with an
-  adopted plan that year has sent its follow-up to KS.
+  adopted plan that year has sent its follow-up to KS; a delår one stops like FOLLOW_UP.
 
+Overdue reminders stop at the latest a year after the due date (stages.overdue_end).
 Only active users are recipients, board-bound deadlines only reach users with a role on that
 board, and deactivated boards have no deadlines. A deadline belongs to the year of its plan,
 except ACTION (the year it is due) and SHARED_DECISION (the year it is due, deciding Y+1).
@@ -137,6 +140,16 @@ def follow_up_due(period: ReportingPeriod, follow_up_due_days: int) -> dt.date:
     return period.end + dt.timedelta(days=follow_up_due_days)
 
 
+def interim_remind_until(
+    periods: list[ReportingPeriod], index: int, follow_up_due_days: int
+) -> dt.date | None:
+    """When a follow-up's overdue reminders stop: the next point's due date; helår: None."""
+    # An unsent delår is overtaken by the next report (which covers it, from 1 January).
+    if index + 1 >= len(periods):
+        return None
+    return follow_up_due(periods[index + 1], follow_up_due_days)
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -231,7 +244,7 @@ def _board_deadlines(
                 )
             if DeadlineKind.FOLLOW_UP not in kinds or not adopted:
                 continue
-            for period in periods:
+            for index, period in enumerate(periods):
                 label = _lower_first(period.label)
                 deadlines.append(
                     Deadline(
@@ -244,6 +257,7 @@ def _board_deadlines(
                         link=f"/namnder/{board_id}/uppfoljning/{year}/{period.key}",
                         done=(board_id, year, period.key) in statuses.sent,
                         recipients=recipients,
+                        remind_until=interim_remind_until(periods, index, follow_up_due_days),
                     )
                 )
     return deadlines
@@ -261,7 +275,8 @@ def _shared_reporting_deadlines(
             for board_id, y in statuses.adopted
             if y == year and board_id in people.boards
         )
-        for period in reporting_periods(year):
+        periods = reporting_periods(year)
+        for index, period in enumerate(periods):
             missing = [name for name, b in reporting if (b, year, period.key) not in statuses.sent]
             detail = f"{len(reporting) - len(missing)} av {len(reporting)} nämnder har rapporterat"
             detail += f"; saknas: {', '.join(missing)}." if missing else "."
@@ -278,6 +293,7 @@ def _shared_reporting_deadlines(
                     # No board with an adopted plan means nothing has reached KS yet.
                     done=bool(reporting) and not missing,
                     recipients=people.coordinator_recipients(),
+                    remind_until=interim_remind_until(periods, index, follow_up_due_days),
                     detail=detail,
                 )
             )

@@ -49,7 +49,8 @@ class Deadline:
     link: str  # the page where it is done, e.g. "/namnder/12/plan?ar=2027"
     done: bool
     recipients: tuple[Recipient, ...]
-    # Reminders once overdue stop after this day; None: until done.
+    # Overdue reminders stop after this day, and at the latest a year after the due date
+    # (stages.overdue_end); None: until done, but still at the latest a year after it.
     remind_until: dt.date | None = None
     detail: str = ""  # Swedish, e.g. the control's title or the action's text
 

@@ -11,18 +11,18 @@ from piccolo.query import OrderByRaw
 
 from internkontroll.audit import services as audit
 from internkontroll.auth.principal import Actor, Principal
+from internkontroll.auth.services import real_email
 from internkontroll.db import write_transaction
 from internkontroll.errors import NotFound
 from internkontroll.reminders.model import DEADLINE_KIND_LABELS, DeadlineKind
 from internkontroll.reminders.tables import Notification, NotificationPreference
+from internkontroll.risks.register import MAX_ID
 from internkontroll.settings import get_settings
 from internkontroll.timeutil import now
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
 NOT_FOUND_MESSAGE = "Påminnelsen finns inte."
-# create_user gives users without an address this placeholder; nothing can be sent there.
-PLACEHOLDER_EMAIL_DOMAIN = "@invalid.localhost"
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,15 @@ async def unread_count(user_id: int) -> int:
     )
 
 
+def _check_id(notification_id: int) -> None:
+    """404 for an id no row can have: PostgreSQL would refuse it as an integer (a 500)."""
+    if not 0 < notification_id <= MAX_ID:
+        raise NotFound(NOT_FOUND_MESSAGE)
+
+
 async def get_notification(user_id: int, notification_id: int) -> NotificationView:
     """One of the user's own notifications; another user's answers 404 like a missing one."""
+    _check_id(notification_id)
     row = (
         await Notification.select(*_columns())
         .where((Notification.id == notification_id) & (Notification.user == user_id))
@@ -171,6 +178,7 @@ async def get_notification(user_id: int, notification_id: int) -> NotificationVi
 async def mark_read(principal: Principal, notification_id: int) -> NotificationView:
     """Mark one of the principal's notifications read (again is harmless); 404 if not theirs."""
     # Read marks are the user's own inbox state, not register data: no audit event.
+    _check_id(notification_id)
     await Notification.update({Notification.read_at: now()}).where(
         (Notification.id == notification_id)
         & (Notification.user == principal.id)
@@ -189,13 +197,6 @@ async def mark_all_read(principal: Principal) -> int:
     return len(rows)
 
 
-def _real_email(address: str | None) -> str:
-    address = (address or "").strip()
-    if not address or address.endswith(PLACEHOLDER_EMAIL_DOMAIN):
-        return ""
-    return address
-
-
 async def _preference_row(user_id: int) -> dict[str, Any] | None:
     return (
         await NotificationPreference.select().where(NotificationPreference.user == user_id).first()
@@ -210,7 +211,7 @@ async def get_preferences(user_id: int) -> Preferences:
         email_enabled=True if row is None else bool(row["email_enabled"]),
         calendar_version=1 if row is None else int(row["calendar_version"]),
         smtp_configured=get_settings().smtp is not None,
-        email_address=_real_email(user["email"] if user else None),
+        email_address=real_email(user["email"] if user else None),
     )
 
 

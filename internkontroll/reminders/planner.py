@@ -9,7 +9,12 @@ from piccolo.apps.user.tables import BaseUser
 
 from internkontroll.reminders.deadlines import collect_deadlines
 from internkontroll.reminders.model import DueReminder
-from internkontroll.reminders.stages import MAX_MOVE_DAYS, reminder_message, stage_on
+from internkontroll.reminders.stages import (
+    MAX_MOVE_DAYS,
+    reminder_message,
+    stage_label,
+    stage_on,
+)
 from internkontroll.reminders.workdays import is_working_day
 from internkontroll.settings import get_settings
 
@@ -24,8 +29,10 @@ async def reminders_due(on: dt.date) -> list[DueReminder]:
     config = get_settings().reminders
     # A stage ahead of time can be moved back over a run of holidays: look that much further.
     horizon = on + dt.timedelta(days=max(config.days_before, default=0) + MAX_MOVE_DAYS)
+    # Overdue reminders run up to a year past the due date, and a deadline belongs to its
+    # plan's year: a helår follow-up of Y is due in Y+1 and reminded into Y+2.
     deadlines = await collect_deadlines(
-        range(on.year - 1, on.year + 2), due_by=horizon, include_done=False
+        range(on.year - 2, on.year + 2), due_by=horizon, include_done=False
     )
     reminders = []
     for deadline in deadlines:
@@ -51,7 +58,7 @@ def _reason_text(reason: str) -> str:
 def describe(reminder: DueReminder, username: str | None = None) -> str:
     """One line for the dry run: day, user, what, and why (stage; the recipient's reason)."""
     who = username or f"användare {reminder.recipient.user_id}"
-    why = f"{reminder.stage.code}; {_reason_text(reminder.recipient.reason)}"
+    why = f"{stage_label(reminder.stage.code)}; {_reason_text(reminder.recipient.reason)}"
     return f"{reminder.stage.planned_on.isoformat()}  {who}  {reminder.deadline.title}  ({why})"
 
 

@@ -4,7 +4,9 @@ A deadline gets one reminder per lead time (REMINDER_DAYS_BEFORE, default 14, 3 
 before: "fore-14", "fore-3", "dag"), each moved back to the previous working day when it
 would fall on a weekend or holiday, and while it is not done one every
 REMINDER_OVERDUE_EVERY_DAYS after the due date ("sen-1", "sen-2", …), moved on to the next
-working day. The due date itself is always shown as decided, even on a Sunday.
+working day. Overdue reminders stop at the deadline's own end (Deadline.remind_until) and,
+whatever that says, at the latest a year after the due date (overdue_end). The due date
+itself is always shown as decided, even on a Sunday.
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from internkontroll.reminders.workdays import next_working_day, previous_working
 from internkontroll.settings import ReminderConfig
 
 WEEKDAY_NAMES = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-# Overdue reminders of a deadline with no end of its own stop this long after it at the latest.
-DEFAULT_HORIZON_DAYS = 366
 # The longest run of Swedish non-working days is well under this: how far a stage can move
 # back before its nominal day (the planner widens its window by it).
 MAX_MOVE_DAYS = 10
@@ -44,15 +44,46 @@ def overdue_code(round_: int) -> str:
     return f"sen-{round_}"
 
 
+def a_year_after(day: dt.date) -> dt.date:
+    """The same date a year later (29 February: 28 February)."""
+    if day.month == 2 and day.day == 29:
+        return dt.date(day.year + 1, 2, 28)
+    return day.replace(year=day.year + 1)
+
+
+def overdue_end(deadline: Deadline) -> dt.date:
+    """The last day an overdue reminder may fall on: remind_until, at the latest a year on.
+
+    Overdue reminders stop at the latest a year after the due date, also for a deadline
+    with no end of its own (remind_until None): nobody is reminded every week for ever.
+    """
+    end = a_year_after(deadline.due_on)
+    if deadline.remind_until is not None:
+        end = min(end, deadline.remind_until)
+    return end
+
+
+def stage_label(code: str) -> str:
+    """A stage in Swedish: '14 dagar före', 'på dagen', 'försenad, påminnelse 2'."""
+    if code == "dag":
+        return "på dagen"
+    kind, _, number = code.partition("-")
+    if number.isdigit():
+        if kind == "fore":
+            return f"{days_text(int(number))} före"
+        if kind == "sen":
+            return f"försenad, påminnelse {int(number)}"
+    return code
+
+
 def stages_for(
     deadline: Deadline, config: ReminderConfig, until: dt.date | None = None
 ) -> list[Stage]:
     """Every reminder moment of a deadline, in date order, at most one per day.
 
-    Overdue stages stop at the deadline's remind_until and at `until` (whichever comes
-    first; a year after the due date when neither is given), and there are none once the
-    deadline is done. When two stages land on one working day, the one closest to the due
-    date wins.
+    Overdue stages stop at overdue_end (remind_until, at the latest a year after the due
+    date) and at `until`, whichever comes first, and there are none once the deadline is
+    done. When two stages land on one working day, the one closest to the due date wins.
     """
     due = deadline.due_on
     # (nominal distance from the due date, stage): the smaller distance wins a shared day.
@@ -61,9 +92,7 @@ def stages_for(
         planned = previous_working_day(due - dt.timedelta(days=days))
         candidates.append((days, Stage(stage_code(days), planned, overdue=False)))
     if config.overdue_every_days > 0 and not deadline.done:
-        end = due + dt.timedelta(days=DEFAULT_HORIZON_DAYS)
-        if deadline.remind_until is not None:
-            end = min(end, deadline.remind_until)
+        end = overdue_end(deadline)
         if until is not None:
             end = min(end, until)
         round_ = 1
@@ -99,16 +128,12 @@ def stage_on(deadline: Deadline, config: ReminderConfig, on: dt.date) -> Stage |
         ):
             best = (days, Stage(stage_code(days), on, overdue=False))
     every = config.overdue_every_days
-    if best is None and every > 0 and not deadline.done and on > due:
-        end = due + dt.timedelta(days=DEFAULT_HORIZON_DAYS)
-        if deadline.remind_until is not None:
-            end = min(end, deadline.remind_until)
-        if on <= end:
-            first = max(1, -(-((on - due).days - MAX_MOVE_DAYS) // every))
-            for round_ in range(first, (on - due).days // every + 1):
-                nominal = due + dt.timedelta(days=round_ * every)
-                if next_working_day(nominal) == on:
-                    return Stage(overdue_code(round_), on, overdue=True)
+    if best is None and every > 0 and not deadline.done and due < on <= overdue_end(deadline):
+        first = max(1, -(-((on - due).days - MAX_MOVE_DAYS) // every))
+        for round_ in range(first, (on - due).days // every + 1):
+            nominal = due + dt.timedelta(days=round_ * every)
+            if next_working_day(nominal) == on:
+                return Stage(overdue_code(round_), on, overdue=True)
     return best[1] if best else None
 
 
@@ -118,7 +143,7 @@ def reminder_message(deadline: Deadline, stage: Stage, on: dt.date) -> str:
     due = deadline.due_on
     if on > due:
         ago = days_text((on - due).days)
-        return f"Försenad: skulle vara klart senast {swedish_date(due)} ({ago} sedan)."
+        return f"Försenad: skulle ha varit klart senast {swedish_date(due)} ({ago} sedan)."
     if on == due:
         return f"Ska vara klart senast {swedish_date(due)}, i dag."
     return f"Ska vara klart senast {swedish_date(due)}, om {days_text((due - on).days)}."

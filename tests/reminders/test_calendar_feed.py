@@ -53,10 +53,27 @@ async def test_a_current_token_finds_its_user_and_nothing_else_does(db):
 
     assert await user_for_token(token) == (user_id, "Anna")
     assert await feed_url(user_id) == f"http://127.0.0.1:8000/kalender/{token}.ics"
-    forged = f"{user_id}-{token.split('-', 1)[1][:-1]}A"
+    secret = token.split("-", 1)[1]
+    # Change the last character to one it is not, or the "forgery" could equal the token.
+    forged = f"{user_id}-{secret[:-1]}{'B' if secret.endswith('A') else 'A'}"
     other_user = f"{user_id + 1}-{token.split('-', 1)[1]}"
     for bad in (forged, other_user, "", "anna", f"{user_id}-", token + "x", "0-" + "A" * 43):
         assert await user_for_token(bad) is None, bad
+
+
+async def test_a_token_with_an_id_beyond_the_database_integer_is_refused_unread(db, monkeypatch):
+    # PostgreSQL refuses a parameter beyond its integer: the id must never reach a query.
+    user_id = await make_user("anna")
+    token = feed_token(user_id, 1)
+
+    async def no_query(uid: int):
+        raise AssertionError(f"looked up user {uid}")
+
+    monkeypatch.setattr(calendar_feed, "_feed_user", no_query)
+    for huge in (2**31, 9999999999):
+        assert await user_for_token(feed_token(huge, 1)) is None
+    assert await user_for_token(f"{10**20}-{'A' * 43}") is None
+    assert await user_for_token(token + "\n") is None  # "$" would have let this through
 
 
 async def test_renewal_kills_the_old_token_at_once(db):
@@ -141,11 +158,14 @@ async def test_the_feed_has_one_all_day_event_per_deadline_of_the_user(db, monke
     assert str(action["URL"]) == "http://127.0.0.1:8000/sida/action-5"
     description = str(action["DESCRIPTION"])
     assert "Åtgärd." in description and "Vad som ska göras." in description
-    assert "Status: försenad, skulle vara klar senast 2027-02-06." in description
+    # The årshjul's labels, the reminders' sentences and the app's long Swedish date.
+    assert "Status: Försenad. Skulle ha varit klart senast lördag 6 februari 2027." in description
+    assert "2027-02-06" not in description
     assert "Varför du får den: Du är nämndsekreterare för BUN." in description
     assert "handläggare" not in description  # the other recipient's reason is theirs
     assert "Öppna: http://127.0.0.1:8000/sida/action-5" in description
-    assert "Status: klar." in str(plan["DESCRIPTION"])
+    assert "Status: Klar." in str(plan["DESCRIPTION"])
+    assert "Status: Ska vara klart senast onsdag 31 mars 2027." in str(occasion["DESCRIPTION"])
     assert all(isinstance(e.decoded("DTSTAMP"), dt.datetime) for e in events)
 
 
@@ -199,6 +219,17 @@ async def test_the_feed_answers_without_a_session_as_text_calendar(client: httpx
     assert "no-store" in answer.headers["cache-control"]
     calendar = Calendar.from_ical(answer.content)
     assert str(calendar["X-WR-CALNAME"]) == "Internkontroll – Anna"
+
+
+async def test_a_feed_with_an_id_beyond_the_database_integer_answers_404(
+    client: httpx.AsyncClient,
+):
+    await make_user("anna")
+
+    for huge in (2**31, 9999999999):
+        answer = await client.get(f"/kalender/{feed_token(huge, 1)}.ics")
+        assert answer.status_code == 404, answer.text
+        assert "Kalenderflödet finns inte." in answer.text
 
 
 async def test_an_unknown_renewed_or_deactivated_feed_answers_404(client: httpx.AsyncClient):

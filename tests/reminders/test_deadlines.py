@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from internkontroll.controls import plans, results
@@ -12,6 +14,8 @@ from internkontroll.controls.testing_tables import CorrectiveAction, TestResult
 from internkontroll.db import current_engine
 from internkontroll.reminders.deadlines import collect_deadlines
 from internkontroll.reminders.model import Deadline, DeadlineKind, Recipient
+from internkontroll.reports import periods
+from internkontroll.settings import get_settings
 from tests.conftest import make_board, make_user
 from tests.reminders.cycle_world import YEAR, Kommun, adopt_plan, d, kommun_at
 
@@ -68,13 +72,33 @@ async def test_follow_ups_only_for_boards_with_an_adopted_plan(april, monkeypatc
     assert delar.title == "Uppföljning delår per 31 augusti 2027 för BUN ska skickas till KS"
     assert delar.due_on == d(10, 30)  # 60 days after 31 August
     assert delar.link == f"/namnder/{k.boards['BUN']}/uppfoljning/2027/delar"
-    assert not delar.done and delar.remind_until is None
+    assert not delar.done
     helar = deadlines[f"followup:{k.boards['BUN']}:{YEAR}:helar"]
     assert helar.title == "Uppföljning helår 2027 för BUN ska skickas till KS"
     assert helar.due_on == d(2, 29, YEAR + 1)
+    # An unsent delår is reminded of until the helår follow-up is due; helår up to a year.
+    assert (delar.remind_until, helar.remind_until) == (helar.due_on, None)
     assert users(k, helar) == {"bun-sekreterare", "bun-handlaggare"}
     # No plan adopted for 2028: no follow-ups to remind of.
     assert await collect_deadlines([YEAR + 1], kinds=[K.FOLLOW_UP]) == []
+
+
+async def test_with_several_delar_each_is_reminded_of_until_the_next_is_due(april, monkeypatch):
+    k, _ = april
+    three = dataclasses.replace(get_settings(), reporting_points=((4, 30), (8, 31), (12, 31)))
+    monkeypatch.setattr(periods, "get_settings", lambda: three)
+    deadlines = await collect_deadlines([YEAR], kinds=[K.FOLLOW_UP, K.SHARED_REPORTING])
+    for prefix in (f"followup:{k.boards['SN']}:{YEAR}", f"shared-reporting:{YEAR}"):
+        ends = {
+            item.subject.rsplit(":", 1)[1]: (item.due_on, item.remind_until)
+            for item in deadlines
+            if item.subject.startswith(prefix + ":")
+        }
+        assert ends == {
+            "delar1": (d(6, 29), d(10, 30)),  # 30 April + 60 days; until delår 2's is due
+            "delar2": (d(10, 30), d(2, 29, YEAR + 1)),  # until helår's is due
+            "helar": (d(2, 29, YEAR + 1), None),  # at the latest a year after (stages.py)
+        }, prefix
 
 
 async def test_test_occasions_reach_their_owner_while_they_hold_a_role(april):
@@ -172,6 +196,8 @@ async def test_shared_decision_and_reporting_for_the_coordinators(april):
     assert delar.link == "/ks/gemensamma?ar=2027&period=delar"
     assert delar.detail == "0 av 3 nämnder har rapporterat; saknas: BUN, KS, SN."
     assert delar.recipients == coordinator
+    # Like the boards' delår: reminded of until the helår report is due.
+    assert (delar.remind_until, reporting[1].remind_until) == (reporting[1].due_on, None)
     # KS has not decided any shared points for 2028 yet: nothing to report then.
     assert await collect_deadlines([YEAR + 1], kinds=[K.SHARED_REPORTING]) == []
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from types import SimpleNamespace
 
 from internkontroll.reminders import mailer
 from internkontroll.settings import SmtpConfig
@@ -126,3 +128,19 @@ def test_ssl_and_starttls_fail_cleanly_against_a_plain_server(smtp_server):
 def test_nothing_to_send_opens_no_connection():
     config = SmtpConfig(host="127.0.0.1", port=free_port(), security="none", sender=SENDER)
     assert mailer.send_batch(config, []) == []
+
+
+def test_no_message_is_started_once_stopped_or_out_of_time(smtp_server, monkeypatch):
+    stop = threading.Event()
+    stop.set()
+    down = smtp_server.config(port=free_port())  # not even a connection is tried
+    assert mailer.send_batch(down, [_message()] * 2, stop=stop) == [mailer.NOT_TRIED] * 2
+    past = time.monotonic() - 1
+    assert mailer.send_batch(down, [_message()], deadline=past) == [mailer.NOT_TRIED]
+    assert not mailer.NOT_TRIED.ok and not mailer.NOT_TRIED.tried
+    # In time before connecting and before the first message, then out of time.
+    ticks = iter([0.0, 0.0])
+    monkeypatch.setattr(mailer, "time", SimpleNamespace(monotonic=lambda: next(ticks, 20.0)))
+    outcomes = mailer.send_batch(smtp_server.config(), [_message()] * 3, deadline=10.0)
+    assert outcomes == [mailer.SENT, mailer.NOT_TRIED, mailer.NOT_TRIED]
+    assert len(smtp_server.recorder.wait_for(1)) == 1

@@ -150,6 +150,17 @@ async def test_another_users_or_a_missing_notification_answers_404(client: httpx
     assert await unread_count(bertil) == 1
 
 
+async def test_an_id_beyond_the_database_integer_answers_404(client: httpx.AsyncClient):
+    user_id = await _signed_in(client)
+    await add_notification(user_id, "Min")
+
+    for target in ("0", str(2**31), "9999999999", str(10**20)):
+        answer = await client.post(f"{API}/{target}/read", headers=_headers(client))
+        assert answer.status_code == 404, (target, answer.text)
+        assert answer.json() == {"status_code": 404, "detail": "Påminnelsen finns inte."}
+    assert await unread_count(user_id) == 1
+
+
 async def test_marking_all_read(client: httpx.AsyncClient):
     user_id = await _signed_in(client)
     bertil = await make_user("bertil")

@@ -56,7 +56,7 @@ async def test_the_list_shows_what_why_link_date_and_flags_in_text(client: httpx
         stage="sen-1",
         due_on=dt.date(2027, 2, 5),
         planned_on=dt.date(2027, 2, 12),
-        message="Försenad: skulle vara klart senast fredag 5 februari 2027 (7 dagar sedan).",
+        message="Försenad: skulle ha varit klart senast fredag 5 februari 2027 (7 dagar sedan).",
         reason="Du är ansvarig för åtgärden.",
         link="/avvikelser/12",
     )
@@ -69,7 +69,7 @@ async def test_the_list_shows_what_why_link_date_and_flags_in_text(client: httpx
     item = re.search(rf'<li[^>]*id="paminnelse-{late}".*?</li>', html, re.S).group(0)
     assert '<a href="/avvikelser/12">Åtgärd: Rutin för attest</a>' in item
     assert "Oläst" in item and '<span class="overdue-flag">Försenad</span>' in item
-    assert "skulle vara klart senast fredag 5 februari 2027" in item
+    assert "skulle ha varit klart senast fredag 5 februari 2027" in item
     assert "Varför du får den:</span> Du är ansvarig för åtgärden." in item
     assert '<time datetime="2027-02-12">2027-02-12</time>' in item
     assert "Klart senast <time" in item and "BUN" in item and "Åtgärd" in item
@@ -189,6 +189,17 @@ async def test_another_users_notification_answers_404_and_stays_unread(
     assert "Påminnelsen finns inte." in answer.text
     assert "Bertils" not in answer.text
     assert await unread_count(bertil) == 1
+
+
+async def test_an_id_beyond_the_database_integer_answers_404(client: httpx.AsyncClient):
+    user_id = await _signed_in(client)
+    await add_notification(user_id, "Min")
+
+    for target in ("0", str(2**31), "9999999999", str(10**20)):
+        answer = await client.post(f"{PAGE}/{target}/las", data=_form(client))
+        assert answer.status_code == 404, (target, answer.text)
+        assert "Påminnelsen finns inte." in answer.text
+    assert await unread_count(user_id) == 1
 
 
 async def test_marking_all_read(client: httpx.AsyncClient):

@@ -13,6 +13,7 @@ from internkontroll.auth.services import load_principal
 from internkontroll.errors import NotFound
 from internkontroll.reminders import notifications
 from internkontroll.reminders.notifications import (
+    get_notification,
     get_preferences,
     list_notifications,
     mark_all_read,
@@ -105,6 +106,19 @@ async def test_mark_read_of_another_users_notification_answers_404_and_changes_n
     with pytest.raises(NotFound):
         await mark_read(anna, bertils + 1000)
     assert await unread_count(bertil.id) == 1
+
+
+@pytest.mark.parametrize("notification_id", [0, -1, 2**31, 10**20])
+async def test_ids_no_row_can_have_answer_404_not_a_database_error(db, notification_id: int):
+    # PostgreSQL refuses a parameter beyond its integer: without the guard this is a 500.
+    anna = await _user("anna")
+    await add_notification(anna.id, "Annas")
+
+    for call in (mark_read(anna, notification_id), get_notification(anna.id, notification_id)):
+        with pytest.raises(NotFound) as caught:
+            await call
+        assert caught.value.message == "Påminnelsen finns inte."
+    assert await unread_count(anna.id) == 1
 
 
 async def test_mark_all_read_touches_only_ones_own(db):

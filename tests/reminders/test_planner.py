@@ -17,11 +17,17 @@ from internkontroll.settings import get_settings
 from tests.reminders.cycle_world import YEAR, d, kommun_at
 
 DRAFTS_SENT = d(1, 13)  # KS decided the shared points; the three plans wait for decision
+APRIL = d(4, 8)  # every plan adopted; no follow-up sent, ever
 
 
 @pytest.fixture
 async def january(db, database_factory, monkeypatch):
     return await kommun_at(DRAFTS_SENT, db, database_factory, monkeypatch)
+
+
+@pytest.fixture
+async def april(db, database_factory, monkeypatch):
+    return await kommun_at(APRIL, db, database_factory, monkeypatch)
 
 
 def summary(k, reminders) -> set[tuple[str, str, str]]:
@@ -98,9 +104,9 @@ async def test_describe_one_line_per_reminder(january, monkeypatch):
     lines = sorted(await describe_all(reminders))
     assert lines == [
         "2027-01-15  sn-handlaggare  Internkontrollplan 2027 för SN ska antas  "
-        "(fore-14; du är nämndsekreterare och handläggare för SN)",
+        "(14 dagar före; du är nämndsekreterare och handläggare för SN)",
         "2027-01-15  sn-sekreterare  Internkontrollplan 2027 för SN ska antas  "
-        "(fore-14; du är nämndsekreterare för SN)",
+        "(14 dagar före; du är nämndsekreterare för SN)",
     ]
     one = reminders[0]
     assert describe(one).startswith(f"2027-01-15  användare {one.recipient.user_id}  ")
@@ -120,3 +126,51 @@ async def test_describe_one_line_per_reminder(january, monkeypatch):
     assert len(calls) == 1
     calls.clear()
     assert await describe_all([]) == [] and calls == []
+
+
+async def test_the_dry_run_line_names_the_stage_in_swedish(january):
+    k, _ = january
+    lines = {
+        reminder.stage.code: describe(reminder)
+        for day in (d(1, 15), d(1, 28), d(1, 29), d(2, 8))
+        for reminder in await reminders_due(day)
+        if reminder.recipient.user_id == k.users["sn-sekreterare"]
+    }
+    assert {code: line.rsplit("(", 1)[1] for code, line in lines.items()} == {
+        "fore-14": "14 dagar före; du är nämndsekreterare för SN)",
+        "fore-3": "3 dagar före; du är nämndsekreterare för SN)",
+        "dag": "på dagen; du är nämndsekreterare för SN)",
+        "sen-1": "försenad, påminnelse 1; du är nämndsekreterare för SN)",
+    }
+    assert not any(f"({code};" in line for code, line in lines.items())
+
+
+def subjects(reminders) -> set[str]:
+    return {r.deadline.subject for r in reminders}
+
+
+async def test_an_unsent_delar_follow_up_stops_when_the_helar_one_is_due(april):
+    # Delår 2027 was due Saturday 30 October; helår is due Tuesday 29 February 2028.
+    k, _ = april
+    delar = f"followup:{k.boards['BUN']}:{YEAR}:delar"
+    shared = f"shared-reporting:{YEAR}:delar"
+    last = await reminders_due(d(2, 28, YEAR + 1))
+    assert {delar, shared} <= subjects(last)
+    assert {r.stage.code for r in last if r.deadline.subject == delar} == {"sen-17"}
+    after = subjects(await reminders_due(d(3, 6, YEAR + 1)))
+    assert delar not in after and shared not in after
+    # The helår one goes on, on Tuesdays.
+    assert f"followup:{k.boards['BUN']}:{YEAR}:helar" in subjects(
+        await reminders_due(d(3, 7, YEAR + 1))
+    )
+
+
+async def test_an_unsent_helar_follow_up_is_reminded_until_a_year_after_its_due_date(april):
+    # Helår 2027 is due Tuesday 29 February 2028: weekly on Tuesdays, into 2029 (two years
+    # after the plan's), and the last on 27 February 2029, a year after.
+    k, _ = april
+    helar = f"followup:{k.boards['BUN']}:{YEAR}:helar"
+    for day, code in ((d(1, 9, YEAR + 2), "sen-45"), (d(2, 27, YEAR + 2), "sen-52")):
+        stages = {r.stage.code for r in await reminders_due(day) if r.deadline.subject == helar}
+        assert stages == {code}, day
+    assert helar not in subjects(await reminders_due(d(3, 6, YEAR + 2)))

@@ -9,9 +9,11 @@ import pytest
 
 from internkontroll.reminders.model import Deadline, DeadlineKind, Recipient
 from internkontroll.reminders.stages import (
-    DEFAULT_HORIZON_DAYS,
     MAX_MOVE_DAYS,
+    a_year_after,
+    overdue_end,
     reminder_message,
+    stage_label,
     stage_on,
     stages_for,
     swedish_date,
@@ -73,12 +75,36 @@ def test_overdue_rounds_stop_at_remind_until_at_until_and_when_done():
     assert not any(s.overdue for s in stages_for(deadline(due), off))
 
 
-def test_without_an_end_overdue_stages_are_still_finite():
-    due = dt.date(2027, 3, 10)
-    stages = stages_for(deadline(due), dataclasses.replace(CONFIG, overdue_every_days=1))
-    last = stages[-1].planned_on
-    assert last <= due + dt.timedelta(days=DEFAULT_HORIZON_DAYS)
-    assert len(stages) < DEFAULT_HORIZON_DAYS + 3
+def test_overdue_reminders_stop_at_the_latest_a_year_after_the_due_date():
+    due = dt.date(2027, 3, 10)  # a Wednesday; 10 March 2028 is a Friday
+    daily = dataclasses.replace(CONFIG, overdue_every_days=1)
+    stages = stages_for(deadline(due), daily)
+    assert stages[-1].planned_on == dt.date(2028, 3, 10)
+    assert stage_on(deadline(due), daily, dt.date(2028, 3, 10)) is not None
+    assert stage_on(deadline(due), daily, dt.date(2028, 3, 13)) is None  # the next Monday
+    # A later end of the deadline's own does not lift the limit; an earlier one wins.
+    late_end = deadline(due, remind_until=dt.date(2029, 1, 1))
+    assert overdue_end(late_end) == dt.date(2028, 3, 10)
+    assert stages_for(late_end, daily)[-1].planned_on == dt.date(2028, 3, 10)
+    assert overdue_end(deadline(due, remind_until=dt.date(2027, 4, 1))) == dt.date(2027, 4, 1)
+    assert a_year_after(dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
+    assert overdue_end(deadline(dt.date(2028, 2, 29))) == dt.date(2029, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("fore-14", "14 dagar före"),
+        ("fore-3", "3 dagar före"),
+        ("fore-1", "1 dag före"),
+        ("dag", "på dagen"),
+        ("sen-1", "försenad, påminnelse 1"),
+        ("sen-12", "försenad, påminnelse 12"),
+        ("okänd", "okänd"),
+    ],
+)
+def test_stage_label_is_swedish(code, text):
+    assert stage_label(code) == text
 
 
 def test_two_stages_on_one_day_keep_the_one_closest_to_the_due_date():
@@ -145,11 +171,11 @@ def test_swedish_date_names_weekday_and_month():
         (SUNDAY, "Ska vara klart senast söndag 31 januari 2027, i dag."),
         (
             dt.date(2027, 2, 1),
-            "Försenad: skulle vara klart senast söndag 31 januari 2027 (1 dag sedan).",
+            "Försenad: skulle ha varit klart senast söndag 31 januari 2027 (1 dag sedan).",
         ),
         (
             dt.date(2027, 2, 7),
-            "Försenad: skulle vara klart senast söndag 31 januari 2027 (7 dagar sedan).",
+            "Försenad: skulle ha varit klart senast söndag 31 januari 2027 (7 dagar sedan).",
         ),
     ],
 )

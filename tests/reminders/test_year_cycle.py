@@ -187,7 +187,7 @@ async def test_plan_deadline_on_a_sunday_and_adoption_stopping_the_reminders(wal
     )
     assert by_day[d(1, 29)].message == "Ska vara klart senast söndag 31 januari 2027, om 2 dagar."
     assert by_day[d(2, 8)].message == (
-        "Försenad: skulle vara klart senast söndag 31 januari 2027 (8 dagar sedan)."
+        "Försenad: skulle ha varit klart senast söndag 31 januari 2027 (8 dagar sedan)."
     )
     assert by_day[d(2, 8)].reason == "Du är nämndsekreterare och handläggare för SN."
 
