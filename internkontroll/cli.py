@@ -1,4 +1,4 @@
-"""The `internkontroll` command: serve, migrate, createuser, demo, export, import, report."""
+"""The `internkontroll` command: serve, migrate, createuser, demo, export, import, report, …"""
 
 from __future__ import annotations
 
@@ -318,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_plan.set_defaults(func=cmd_report_plan)
     _add_period_reports(report_what)
     _add_reminder_commands(sub)
+    _add_backup_commands(sub)
     return parser
 
 
@@ -403,6 +404,35 @@ def _add_reminder_commands(sub) -> None:
         ),
     )
     scheduler.set_defaults(func=_lazy("internkontroll.reminders.cli", "cmd_scheduler"))
+
+
+def _add_backup_commands(sub) -> None:
+    """`backup DEST` and `restore [--check] SOURCE`: the database and the evidence files."""
+    backup = sub.add_parser(
+        "backup",
+        help="säkerhetskopiera databasen och bevisfilerna till en ny katalog",
+        description=(
+            "Skriver databasen (SQLite: en kopia tagen medan appen kör; PostgreSQL: pg_dump), "
+            "alla bevisfiler som databasen hänvisar till och ett manifest med radantal och "
+            "kontrollsummor till en ny katalog. Katalogen får sitt namn först när allt är skrivet."
+        ),
+    )
+    backup.add_argument("dest", type=Path, metavar="KATALOG", help="ny katalog (får inte finnas)")
+    backup.set_defaults(func=_lazy("internkontroll.backup_cli", "cmd_backup"))
+    restore = sub.add_parser(
+        "restore",
+        help="återställ en säkerhetskopia till en tom databas och kontrollera den",
+        description=(
+            "Kontrollerar varje fil i kopian mot manifestet, återställer databasen till den tomma "
+            "databasen i DATABASE_URL och bevisfilerna till UPLOAD_DIR, och jämför sedan radantal, "
+            "migreringar och kontrollsummor med kopian. En databas som inte är tom vägras."
+        ),
+    )
+    restore.add_argument("source", type=Path, metavar="KATALOG", help="säkerhetskopians katalog")
+    restore.add_argument(
+        "--check", action="store_true", help="kontrollera bara kopian; återställ ingenting"
+    )
+    restore.set_defaults(func=_lazy("internkontroll.backup_cli", "cmd_restore"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
