@@ -276,13 +276,31 @@ def settings():
     return get_settings()
 
 
-@pytest.fixture
-async def client(db, settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to a fresh app over ASGI (no pool: it belongs to the app's loop)."""
+# Building the app (its routes, OpenAPI models and the piccolo-admin app) costs about a second,
+# paid by several hundred tests per leg. Requests share no state through the app object (the
+# database is repointed per test, sessions and CSRF live in cookies and tables), so each worker
+# builds one app per settings object and reuses it. The settings object is kept as part of the
+# key so that its id cannot be reused by another object.
+_apps: dict[int, tuple[object, object]] = {}
+
+
+def app_for(settings):
+    """The app built for these settings, once per test process (no pool: see `client`)."""
     from internkontroll.app import create_app
 
-    app = create_app(settings, use_pool=False)
-    transport = httpx.ASGITransport(app=app)
+    kept = _apps.get(id(settings))
+    if kept is None or kept[0] is not settings:
+        if len(_apps) >= 4:
+            _apps.clear()
+        kept = (settings, create_app(settings, use_pool=False))
+        _apps[id(settings)] = kept
+    return kept[1]
+
+
+@pytest.fixture
+async def client(db, settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app over ASGI (no pool: it belongs to the app's loop)."""
+    transport = httpx.ASGITransport(app=app_for(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 
