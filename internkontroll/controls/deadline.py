@@ -59,7 +59,13 @@ class BoardPlanStatus:
 
 async def plan_statuses(year: int) -> list[BoardPlanStatus]:
     """Every active board's plan for a year with its deadline flag (2 queries)."""
-    check_year(year)
+    return (await plan_statuses_by_year([year]))[year]
+
+
+async def plan_statuses_by_year(years: list[int]) -> dict[int, list[BoardPlanStatus]]:
+    """Per year, every active board's plan with its deadline flag (2 queries for all years)."""
+    for year in years:
+        check_year(year)
     boards = (
         await Board.select(Board.id, Board.short_name, Board.name, Board.kind)
         .where(Board.active.eq(True))
@@ -67,26 +73,36 @@ async def plan_statuses(year: int) -> list[BoardPlanStatus]:
     )
     boards.sort(key=lambda b: KIND_ORDER.get(b["kind"], len(KIND_ORDER)))
     plans = (
-        await ControlPlan.select(
-            ControlPlan.id,
-            ControlPlan.board,
-            ControlPlan.version,
-            ControlPlan.status,
-            ControlPlan.decided_on,
+        (
+            await ControlPlan.select(
+                ControlPlan.id,
+                ControlPlan.board,
+                ControlPlan.year,
+                ControlPlan.version,
+                ControlPlan.status,
+                ControlPlan.decided_on,
+            )
+            .where(ControlPlan.year.is_in(sorted(set(years))))
+            .order_by(ControlPlan.version)
         )
-        .where(ControlPlan.year == year)
-        .order_by(ControlPlan.version)
+        if years
+        else []
     )
-    latest: dict[int, dict[str, Any]] = {}
-    first_adopted: dict[int, dt.date] = {}
+    latest: dict[tuple[int, int], dict[str, Any]] = {}
+    first_adopted: dict[tuple[int, int], dt.date] = {}
     for plan in plans:
-        latest[plan["board"]] = plan
-        if plan["decided_on"] is not None and plan["board"] not in first_adopted:
-            first_adopted[plan["board"]] = plan["decided_on"]
+        key = (plan["year"], plan["board"])
+        latest[key] = plan
+        if plan["decided_on"] is not None and key not in first_adopted:
+            first_adopted[key] = plan["decided_on"]
+    return {year: _statuses(year, boards, latest, first_adopted) for year in years}
+
+
+def _statuses(year: int, boards, latest, first_adopted) -> list[BoardPlanStatus]:
     result = []
     for board in boards:
-        plan = latest.get(board["id"])
-        first = first_adopted.get(board["id"])
+        plan = latest.get((year, board["id"]))
+        first = first_adopted.get((year, board["id"]))
         result.append(
             BoardPlanStatus(
                 board_id=board["id"],

@@ -25,19 +25,41 @@ GroupBy = Literal["board", "control"]
 # A result stands while no later entry corrects it.
 STANDING = "NOT EXISTS (SELECT 1 FROM test_result c WHERE c.corrects = r.id)"
 
-# Each deviation of the year with the day its standing result was performed: a correction
-# carries the deviations of the result it corrects, so they count where the correction does.
-FOUND_ON = f"""WITH RECURSIVE chain(deviation, result) AS (
-        SELECT d.id, d.found_in FROM deviation d JOIN test_occasion o ON o.id = d.occasion
-        WHERE o.year = {{}}
+
+def _found_on(scope: str) -> str:
+    """Each deviation of the periods' years with the day its standing result was performed.
+
+    A correction carries the deviations of the result it corrects, so they count where the
+    correction does. The scope limits the chains to the boards or controls asked for, so one
+    board's figures do not walk every board's deviations. Follows the `periods` table.
+    """
+    return f""", chain(year, deviation, result) AS (
+        SELECT o.year, d.id, d.found_in FROM deviation d JOIN test_occasion o ON o.id = d.occasion
+        JOIN periods p ON p.year = o.year
+        WHERE 1 = 1{scope}
         UNION ALL
-        SELECT chain.deviation, c.id FROM chain JOIN test_result c ON c.corrects = chain.result
+        SELECT chain.year, chain.deviation, c.id
+        FROM chain JOIN test_result c ON c.corrects = chain.result
     ),
-    found(deviation, performed_on) AS (
-        SELECT chain.deviation, r.performed_on FROM chain JOIN test_result r ON r.id = chain.result
+    found(year, deviation, performed_on) AS (
+        SELECT chain.year, chain.deviation, r.performed_on
+        FROM chain JOIN test_result r ON r.id = chain.result
         WHERE {STANDING}
     )
-"""  # noqa: S608 - constant SQL; the year is a bound parameter
+"""  # noqa: S608 - constant SQL and a scope of int ids
+
+
+def _periods(periods: list[ReportingPeriod]) -> tuple[str, list[Any]]:
+    """`WITH RECURSIVE periods(year, start_on, end_on)`: one row per period, as parameters.
+
+    PostgreSQL cannot type a bare parameter in VALUES, so it gets casts; SQLite stores dates as
+    ISO text and would turn CAST(... AS DATE) into a number, so it gets none.
+    """
+    date = "CAST({} AS DATE)" if current_engine().engine_type == "postgres" else "{}"
+    row = f"(CAST({{}} AS INTEGER), {date}, {date})"
+    values = ", ".join([row] * len(periods))
+    args: list[Any] = [v for p in periods for v in (p.year, p.start, p.end)]
+    return f"WITH RECURSIVE periods(year, start_on, end_on) AS (VALUES {values})", args
 
 
 @dataclass
@@ -111,47 +133,70 @@ async def period_counts(
     ids: list[int] | None = None,
 ) -> dict[int, Counts]:
     """Figures per board (or control) for a period of a year (4 queries whatever the size)."""
+    by_year = await counts_by_period([period], as_of, group_by=group_by, ids=ids)
+    return by_year.get(period.year, {})
+
+
+async def counts_by_period(
+    periods: list[ReportingPeriod],
+    as_of: dt.date,
+    *,
+    group_by: GroupBy = "board",
+    ids: list[int] | None = None,
+) -> dict[int, dict[int, Counts]]:
+    """Per year, figures per board (or control) for that year's period: 4 queries in all.
+
+    At most one period per year; every year's figures follow the same rules as one period's.
+    """
     if group_by not in ("board", "control"):
         raise ValueError(group_by)
-    year, start, end = period.year, period.start, period.end
-    counts: dict[int, Counts] = {}
+    if len({p.year for p in periods}) != len(periods):
+        raise ValueError("one period per year")
+    counts: dict[int, dict[int, Counts]] = {p.year: {} for p in periods}
+    if not periods:
+        return counts
 
-    def of(key: int) -> Counts:
-        return counts.setdefault(key, Counts())
+    def of(row: dict[str, Any]) -> Counts:
+        return counts[int(row["y"])].setdefault(row["k"], Counts())
 
-    in_period = f"r.performed_on >= {{}} AND r.performed_on <= {{}} AND {STANDING}"
+    head, args = _periods(periods)
+    in_period = f"r.performed_on >= rp.start_on AND r.performed_on <= rp.end_on AND {STANDING}"
     occasions = await _rows(
-        f"""SELECT o.{group_by} AS k,
+        head  # noqa: S608 - group_by is one of two names, ids are ints
+        + f"""
+            SELECT o.year AS y, o.{group_by} AS k,
                    SUM(CASE WHEN t.occasion IS NOT NULL THEN 1 ELSE 0 END) AS tested,
                    COUNT(*) AS due
-            FROM test_occasion o
-            LEFT JOIN (SELECT DISTINCT r.occasion FROM test_result r WHERE {in_period}) t
+            FROM test_occasion o JOIN periods p ON p.year = o.year
+            LEFT JOIN (SELECT DISTINCT r.occasion
+                       FROM test_result r JOIN test_occasion ro ON ro.id = r.occasion
+                            JOIN periods rp ON rp.year = ro.year
+                       WHERE {in_period}{_scope("ro", group_by, ids)}) t
                    ON t.occasion = o.id
-            WHERE o.year = {{}}{_scope("o", group_by, ids)}
-              AND ((o.scheduled AND o.due_on <= {{}}) OR t.occasion IS NOT NULL)
-            GROUP BY o.{group_by}""",  # noqa: S608 - group_by is one of two names, ids are ints
-        start,
-        end,
-        year,
-        end,
+            WHERE ((o.scheduled AND o.due_on <= p.end_on) OR t.occasion IS NOT NULL)
+                  {_scope("o", group_by, ids)}
+            GROUP BY o.year, o.{group_by}""",  # noqa: S608 - group_by is one of two names, ids are ints
+        *args,
     )
     for row in occasions:
-        of(row["k"]).due = int(row["due"])
-        of(row["k"]).tested = int(row["tested"] or 0)
+        of(row).due = int(row["due"])
+        of(row).tested = int(row["tested"] or 0)
     results = await _rows(
-        f"""SELECT r.{group_by} AS k, r.outcome AS outcome, COUNT(*) AS n
+        head  # noqa: S608 - group_by is one of two names, ids are ints
+        + f"""
+            SELECT o.year AS y, r.{group_by} AS k, r.outcome AS outcome, COUNT(*) AS n
             FROM test_result r JOIN test_occasion o ON o.id = r.occasion
-            WHERE o.year = {{}}{_scope("r", group_by, ids)} AND {in_period}
-            GROUP BY r.{group_by}, r.outcome""",  # noqa: S608 - group_by is one of two names, ids are ints
-        year,
-        start,
-        end,
+                 JOIN periods rp ON rp.year = o.year
+            WHERE {in_period}{_scope("r", group_by, ids)}
+            GROUP BY o.year, r.{group_by}, r.outcome""",  # noqa: S608 - group_by is one of two names, ids are ints
+        *args,
     )
     for row in results:
-        setattr(of(row["k"]), row["outcome"], int(row["n"]))
+        setattr(of(row), row["outcome"], int(row["n"]))
+    found = head + _found_on(_scope("d", group_by, ids))
     deviations = await _rows(
-        FOUND_ON  # noqa: S608 - group_by is one of two names, ids are ints
-        + f"""SELECT d.{group_by} AS k, d.severity AS severity,
+        found  # noqa: S608 - group_by is one of two names, ids are ints
+        + f"""SELECT f.year AS y, d.{group_by} AS k, d.severity AS severity,
                    COUNT(*) AS n,
                    SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM corrective_action a
                                              WHERE a.deviation = d.id)
@@ -159,49 +204,48 @@ async def period_counts(
                                          WHERE a.deviation = d.id AND a.closed_on IS NULL)
                             THEN 1 ELSE 0 END) AS open
             FROM deviation d JOIN found f ON f.deviation = d.id
+                 JOIN periods p ON p.year = f.year
             WHERE d.withdrawn_at IS NULL{_scope("d", group_by, ids)}
-              AND f.performed_on >= {{}} AND f.performed_on <= {{}}
-            GROUP BY d.{group_by}, d.severity""",  # noqa: S608 - group_by is one of two names, ids are ints
-        year,
-        start,
-        end,
+              AND f.performed_on >= p.start_on AND f.performed_on <= p.end_on
+            GROUP BY f.year, d.{group_by}, d.severity""",  # noqa: S608 - group_by is one of two names, ids are ints
+        *args,
     )
     for row in deviations:
-        target = of(row["k"])
+        target = of(row)
         setattr(target, f"deviations_{row['severity']}", int(row["n"]))
         target.open_deviations += int(row["open"] or 0)
     actions = await _rows(
-        FOUND_ON  # noqa: S608 - group_by is one of two names, ids are ints
-        + f"""SELECT d.{group_by} AS k,
+        found  # noqa: S608 - group_by is one of two names, ids are ints
+        + f"""SELECT f.year AS y, d.{group_by} AS k,
                    SUM(CASE WHEN a.closed_on IS NULL THEN 1 ELSE 0 END) AS open,
                    SUM(CASE WHEN a.closed_on IS NULL AND a.due_on < {{}} THEN 1 ELSE 0 END)
                        AS overdue,
                    SUM(CASE WHEN a.closed_on IS NOT NULL THEN 1 ELSE 0 END) AS closed
             FROM corrective_action a JOIN deviation d ON d.id = a.deviation
                  JOIN found f ON f.deviation = d.id
+                 JOIN periods p ON p.year = f.year
             WHERE d.withdrawn_at IS NULL{_scope("d", group_by, ids)}
-              AND f.performed_on >= {{}} AND f.performed_on <= {{}}
-            GROUP BY d.{group_by}""",  # noqa: S608 - group_by is one of two names, ids are ints
-        year,
+              AND f.performed_on >= p.start_on AND f.performed_on <= p.end_on
+            GROUP BY f.year, d.{group_by}""",  # noqa: S608 - group_by is one of two names, ids are ints
+        *args,
         as_of,
-        start,
-        end,
     )
     for row in actions:
-        target = of(row["k"])
+        target = of(row)
         target.open_actions = int(row["open"] or 0)
         target.overdue_actions = int(row["overdue"] or 0)
         target.closed_actions = int(row["closed"] or 0)
     return counts
 
 
-async def accepted_high_risks(year: int) -> dict[int, int]:
-    """Per board, the risks of the year at or above the plan threshold that were accepted."""
+async def accepted_high_risks(year: int, board_ids: list[int] | None = None) -> dict[int, int]:
+    """Per board (all, or those given), the year's accepted risks at or above the threshold."""
     rows = await _rows(
-        """SELECT i.board AS board, a.value AS value, s.definition AS definition
+        f"""SELECT i.board AS board, a.value AS value, s.definition AS definition
            FROM risk_assessment a JOIN risk_item i ON i.id = a.risk
                 JOIN risk_scale_version s ON s.id = a.scale
-           WHERE a.year = {} AND a.current AND a.treatment = 'accept'""",
+           WHERE a.year = {{}} AND a.current AND a.treatment = 'accept'
+                 {_scope("i", "board", board_ids)}""",  # noqa: S608 - the scope lists int ids
         year,
     )
     found: dict[int, int] = {}

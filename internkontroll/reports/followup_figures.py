@@ -228,7 +228,7 @@ async def build_figures(board: dict[str, Any], period: ReportingPeriod, as_of: d
         )
     controls = await _control_lines(board["id"], adopted, period, as_of)
     totals = (await period_counts(period, as_of, ids=[board["id"]])).get(board["id"], Counts())
-    accepted = await accepted_high_risks(year)
+    accepted = await accepted_high_risks(year, [board["id"]])
     return FollowUpFigures(
         board_id=board["id"],
         board_short_name=board["short_name"],
