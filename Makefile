@@ -4,6 +4,9 @@
 #                                   (HOST and PORT from the environment, default 127.0.0.1:8000)
 #   make test                       ruff, then pytest on SQLite and on a throwaway PostgreSQL, side by side
 #   make test PYTEST_ARGS="-k login"
+#   make bench                      storkommun benchmark on SQLite, then on a throwaway PostgreSQL
+#                                   (minutes; not part of `make test`; see docs/performance.md)
+#   make bench BENCH_ARGS="--scale small --repeat 5"
 #   make lint | migrate | demo | clean
 
 SHELL := /bin/bash
@@ -11,6 +14,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 # pytest-xdist workers per leg: the PostgreSQL leg waits on its server more than it computes,
 # and the SQLite leg then takes up the idle core.
 PG_WORKERS ?= 2
@@ -22,7 +26,7 @@ NO_TESTS_OK := $(if $(strip $(PYTEST_ARGS)),5,0)
 INSTALLED := $(VENV)/.installed-dev
 NODE_INSTALLED := node_modules/.installed
 
-.PHONY: run test lint migrate demo install clean
+.PHONY: run test bench lint migrate demo install clean
 
 run: $(INSTALLED)
 	$(BIN)/internkontroll migrate
@@ -51,6 +55,13 @@ test: $(INSTALLED) $(NODE_INSTALLED)
 	banner "summary"; \
 	echo "ruff: exit $$lint   SQLite leg: exit $$sqlite   PostgreSQL leg: exit $$postgres"; \
 	[ "$$lint" -eq 0 ] && ok "$$sqlite" && ok "$$postgres"
+
+# One engine after the other, never side by side: each leg measures on the machine's cores.
+# Each leg works in a database of its own (a temporary SQLite file, a database it creates on
+# the throwaway server) and prints Markdown for docs/performance.md.
+bench: $(INSTALLED)
+	env -u DATABASE_URL $(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
