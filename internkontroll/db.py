@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -10,6 +12,18 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from internkontroll.settings import DatabaseConfig
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# asyncpg waits 60 s for a new connection by default: a request must fail well before that,
+# yet not on a merely busy machine.
+PG_CONNECT_TIMEOUT_SECONDS = 10
+# SQLite's words for a database it cannot use right now (busy past the timeout, file gone).
+SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+)
+# asyncpg's words for a connection that died or a pool being shut down.
+PG_CLOSED = ("connection is closed", "pool is closing", "pool is closed")
 
 
 def build_engine(config: DatabaseConfig) -> Engine:
@@ -18,7 +32,12 @@ def build_engine(config: DatabaseConfig) -> Engine:
         assert config.sqlite_path is not None
         config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(path=str(config.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    pg = {"host": config.host, "port": config.port, "database": config.database}
+    pg = {
+        "host": config.host,
+        "port": config.port,
+        "database": config.database,
+        "timeout": PG_CONNECT_TIMEOUT_SECONDS,
+    }
     if config.user:
         pg["user"] = config.user
     if config.password:
@@ -81,3 +100,52 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
+def _unavailable_here(exc: BaseException) -> bool:
+    import sqlite3
+
+    import asyncpg
+    from asyncpg import exceptions as pg
+
+    if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror):
+        return True
+    if isinstance(
+        exc,
+        asyncpg.PostgresConnectionError
+        | pg.CannotConnectNowError
+        | pg.AdminShutdownError
+        | pg.CrashShutdownError
+        | pg.TooManyConnectionsError
+        # Refused at connect: the database or the role is gone, or the password changed.
+        | pg.InvalidCatalogNameError
+        | pg.InvalidAuthorizationSpecificationError,
+    ):
+        return True
+    if isinstance(exc, pg.InternalClientError):
+        # A connection the server ended while idle in the pool can be handed out once before
+        # asyncpg sees it close; its next query fails with this protocol-state error.
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        return any(words in str(exc).lower() for words in PG_CLOSED)
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(words in str(exc).lower() for words in SQLITE_UNAVAILABLE)
+    return False
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True if the error, or one it arose from, means the database cannot be used right now."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if _unavailable_here(current):
+            return True
+        # A failed rollback after a lost connection raises anew: look at what it arose from.
+        pending += [current.__cause__, current.__context__]
+        if isinstance(current, BaseExceptionGroup):
+            pending += list(current.exceptions)
+    return False

@@ -184,19 +184,7 @@ class Server:
 
         for _attempt in range(3):  # the free port can be taken before the server binds it
             self.port = free_port()
-            result = self._server_cmd(
-                [
-                    str(self.bindir / "pg_ctl"),
-                    "start",
-                    "--wait",
-                    "--timeout=60",
-                    f"--pgdata={self.data}",
-                    f"--log={self.log}",
-                    f"--options=-p {self.port}",
-                ],
-                check=False,
-            )
-            self.started = True  # even a failed start may leave a postmaster to stop
+            result = self._pg_ctl_start()
             if result.returncode == 0:
                 break
             log = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -207,6 +195,29 @@ class Server:
             raise StartupError("pg_ctl start failed three times: no free port")
 
         self._create_database()
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess:
+        result = self._server_cmd(
+            [
+                str(self.bindir / "pg_ctl"),
+                "start",
+                "--wait",
+                "--timeout=60",
+                f"--pgdata={self.data}",
+                f"--log={self.log}",
+                f"--options=-p {self.port}",
+            ],
+            check=False,
+        )
+        self.started = True  # even a failed start may leave a postmaster to stop
+        return result
+
+    def start_again(self) -> None:
+        """Start a stopped server again on the same port and data directory."""
+        result = self._pg_ctl_start()
+        if result.returncode != 0:
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            raise StartupError(f"pg_ctl start failed:\n{result.stdout.strip()}\n{log[-2000:]}")
 
     def _create_database(self) -> None:
         sql = f"CREATE DATABASE {DB_NAME} OWNER {ROLE}"

@@ -14,8 +14,9 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
+from internkontroll.db import is_unavailable
 from internkontroll.errors import (
     DomainError,
     FieldError,
@@ -38,6 +39,7 @@ STATUS_TITLES = {
     422: "Ogiltiga uppgifter",
     429: "För många försök",
     500: "Något gick fel",
+    503: "Tjänsten är tillfälligt otillgänglig",
 }
 CSRF_MESSAGE = "Formuläret har gått ut. Ladda om sidan och försök igen."
 STATUS_MESSAGES = {
@@ -48,7 +50,10 @@ STATUS_MESSAGES = {
     500: (
         "Ett oväntat fel inträffade. Felet är loggat; försök igen eller kontakta systemförvaltaren."
     ),
+    503: "Databasen svarar inte just nu. Försök igen om en stund.",
 }
+# Seconds a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 5
 
 
 def original_path(request: Request) -> str:
@@ -133,7 +138,22 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response[Any]:
-    """Anything unexpected: log it, show a calm Swedish page."""
+    """Anything unexpected: log it, show a calm Swedish page; a database away answers 503."""
+    if is_unavailable(exc):
+        # Expected while the database restarts: one line, not a traceback per request.
+        log.warning(
+            "Database unavailable on %s %s: %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            exc,
+        )
+        return _answer(
+            request,
+            HTTP_503_SERVICE_UNAVAILABLE,
+            STATUS_MESSAGES[503],
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, STATUS_MESSAGES[500])
 
