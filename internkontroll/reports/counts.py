@@ -160,23 +160,27 @@ async def counts_by_period(
         return counts[int(row["y"])].setdefault(row["k"], Counts())
 
     head, args = _periods(periods)
-    in_period = f"r.performed_on >= rp.start_on AND r.performed_on <= rp.end_on AND {STANDING}"
+    # Every period's dates lie within these bounds: a plain filter the scan of test_result can
+    # apply before any join (the periods' own bounds only apply once joined by year).
+    bounds = [min(p.start for p in periods), max(p.end for p in periods)]
+    in_period = (
+        "r.performed_on >= {} AND r.performed_on <= {}"
+        f" AND r.performed_on >= rp.start_on AND r.performed_on <= rp.end_on AND {STANDING}"
+    )
+    # One pass over the years' occasions, each joined to its own standing results in the
+    # period (test_result by occasion), instead of a second pass over every year's results.
     occasions = await _rows(
         head  # noqa: S608 - group_by is one of two names, ids are ints
         + f"""
             SELECT o.year AS y, o.{group_by} AS k,
-                   SUM(CASE WHEN t.occasion IS NOT NULL THEN 1 ELSE 0 END) AS tested,
-                   COUNT(*) AS due
-            FROM test_occasion o JOIN periods p ON p.year = o.year
-            LEFT JOIN (SELECT DISTINCT r.occasion
-                       FROM test_result r JOIN test_occasion ro ON ro.id = r.occasion
-                            JOIN periods rp ON rp.year = ro.year
-                       WHERE {in_period}{_scope("ro", group_by, ids)}) t
-                   ON t.occasion = o.id
-            WHERE ((o.scheduled AND o.due_on <= p.end_on) OR t.occasion IS NOT NULL)
+                   COUNT(DISTINCT r.occasion) AS tested, COUNT(DISTINCT o.id) AS due
+            FROM test_occasion o JOIN periods rp ON rp.year = o.year
+            LEFT JOIN test_result r ON r.occasion = o.id AND {in_period}
+            WHERE ((o.scheduled AND o.due_on <= rp.end_on) OR r.id IS NOT NULL)
                   {_scope("o", group_by, ids)}
             GROUP BY o.year, o.{group_by}""",  # noqa: S608 - group_by is one of two names, ids are ints
         *args,
+        *bounds,
     )
     for row in occasions:
         of(row).due = int(row["due"])
@@ -190,6 +194,7 @@ async def counts_by_period(
             WHERE {in_period}{_scope("r", group_by, ids)}
             GROUP BY o.year, r.{group_by}, r.outcome""",  # noqa: S608 - group_by is one of two names, ids are ints
         *args,
+        *bounds,
     )
     for row in results:
         setattr(of(row), row["outcome"], int(row["n"]))
