@@ -11,9 +11,10 @@ from litestar import Controller, Request, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
+from internkontroll.api_schemas import MAX_INT, OptionalInt, errors
 from internkontroll.audit.services import AuditFilter, distinct_values, list_events
 from internkontroll.auth.permissions import Action
-from internkontroll.errors import ValidationFailed
+from internkontroll.errors import FieldError, ValidationFailed
 from internkontroll.organisation.tables import Board
 from internkontroll.web.guards import allowed
 
@@ -82,6 +83,15 @@ def _filter(
     date_from: dt.date | None,
     date_to: dt.date | None,
 ) -> AuditFilter:
+    texts = {"entity": entity, "action": action, "actor": actor, "entity_id": entity_id}
+    # PostgreSQL refuses a NUL in text: a filter holding one is bad input, not a server error.
+    bad = [
+        FieldError(name, "innehåller ett otillåtet tecken")
+        for name, v in texts.items()
+        if v and "\x00" in v
+    ]
+    if bad:
+        raise ValidationFailed(bad)
     return AuditFilter(
         entity=entity or None,
         action=action or None,
@@ -99,18 +109,18 @@ class AuditController(Controller):
     guards = [allowed(Action.VIEW_AUDIT)]
     tags = ["Granskningslogg"]
 
-    @get("/api/audit", summary="Granskningsloggen, filtrerad")
+    @get("/api/audit", summary="Granskningsloggen, filtrerad", responses=errors(401, 403, 422))
     async def api_events(
         self,
         entity: FromQuery[str | None] = None,
         action: FromQuery[str | None] = None,
         actor: FromQuery[str | None] = None,
-        board_id: FromQuery[int | None] = None,
+        board_id: OptionalInt = None,
         entity_id: FromQuery[str | None] = None,
         date_from: FromQuery[dt.date | None] = None,
         date_to: FromQuery[dt.date | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = PAGE_SIZE,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_INT)] = 0,
     ) -> AuditPage:
         """Events newest first; filters combine with AND."""
         rows, total = await list_events(
@@ -130,14 +140,14 @@ class AuditController(Controller):
         board_id: FromQuery[str | None] = None,
         date_from: FromQuery[str | None] = None,
         date_to: FromQuery[str | None] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_INT)] = 0,
     ) -> Template:
         """The audit trail page with filters and paging; the form's empty fields mean 'any'."""
         filters = _filter(
             entity,
             action,
             actor,
-            _optional(board_id, int, "Nämnd"),
+            _optional(board_id, _board_id, "Nämnd"),
             None,
             _optional(date_from, dt.date.fromisoformat, "Från och med"),
             _optional(date_to, dt.date.fromisoformat, "Till och med"),
@@ -167,6 +177,14 @@ def _optional(raw: str | None, parse, field: str):
         return parse(raw.strip())
     except ValueError:
         raise ValidationFailed.one(field, "har fel format") from None
+
+
+def _board_id(raw: str) -> int:
+    """A board id from the filter form; beyond any id is as unreadable as text."""
+    value = int(raw)
+    if not 0 <= value <= MAX_INT:
+        raise ValueError(raw)
+    return value
 
 
 def _query_without_offset(request: Request) -> str:

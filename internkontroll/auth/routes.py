@@ -9,9 +9,15 @@ from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from internkontroll.api_schemas import errors
 from internkontroll.auth import services
 from internkontroll.auth.principal import Principal
-from internkontroll.errors import LoginFailed, TooManyAttempts, UnsupportedMediaType
+from internkontroll.errors import (
+    LoginFailed,
+    TooManyAttempts,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from internkontroll.web.guards import login_required, principal_of
 from internkontroll.web.middleware import SESSION_COOKIE, session_cookie
 from internkontroll.web.templating import GLOBAL_ROLE_LABELS, page
@@ -125,7 +131,12 @@ class AuthApiController(Controller):
     path = "/api"
     tags = ["Inloggning"]
 
-    @post("/login", status_code=HTTP_204_NO_CONTENT, summary="Logga in och få sessionskaka")
+    @post(
+        "/login",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Logga in och få sessionskaka",
+        responses=errors(400, 401, 415, 422, 429),
+    )
     async def api_login(
         self, request: Request, state: State, data: JSONBody[LoginRequest]
     ) -> Response[None]:
@@ -135,12 +146,20 @@ class AuthApiController(Controller):
             raise UnsupportedMediaType(
                 "Skicka inloggningen som JSON (Content-Type: application/json)."
             )
+        if "\x00" in data.username:
+            # No user name holds a NUL, and PostgreSQL refuses one in a query.
+            raise ValidationFailed.one("username", "innehåller ett otillåtet tecken")
         success = await services.login(data.username, data.password, state.settings.session_hours)
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.set_cookie(_cookie_for(state, success))
         return response
 
-    @get("/me", guards=[login_required], summary="Inloggad användare och roller")
+    @get(
+        "/me",
+        guards=[login_required],
+        summary="Inloggad användare och roller",
+        responses=errors(401),
+    )
     async def me(self, request: Request) -> MeResponse:
         """The signed-in user with global and per-board roles (keyed by board id)."""
         principal = principal_of(request)

@@ -174,7 +174,8 @@ class LoginSuccess:
 async def login(username: str, password: str, session_hours: int) -> LoginSuccess:
     """Check credentials and open a session; raise LoginFailed or TooManyAttempts."""
     username = username.strip().lower()[:100]
-    if not username or not password:
+    # PostgreSQL refuses NUL in text: such a name can match no user.
+    if not username or not password or "\x00" in username:
         raise LoginFailed(WRONG_CREDENTIALS)
     await _check_not_locked(username)
     user = (

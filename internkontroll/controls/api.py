@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import UNSET
 
+from internkontroll.api_schemas import READ, WRITE, errors
 from internkontroll.auth.permissions import Action, require
 from internkontroll.auth.principal import Principal
 from internkontroll.controls import plan_controls, plans, shared
@@ -102,7 +103,11 @@ class PlanApi(Controller):
     guards = [login_required]
     tags = ["Internkontrollplan"]
 
-    @get("/api/boards/{board_id:int}/plans", summary="Nämndens planversioner för ett år")
+    @get(
+        "/api/boards/{board_id:int}/plans",
+        summary="Nämndens planversioner för ett år",
+        responses=errors(*READ),
+    )
     async def list_versions(
         self, request: Request, board_id: FromPath[int], year: QueryInt = None
     ) -> list[PlanVersionOut]:
@@ -115,6 +120,7 @@ class PlanApi(Controller):
         "/api/boards/{board_id:int}/plans",
         summary="Skapa nämndens utkast till internkontrollplan",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def create(
         self, request: Request, board_id: FromPath[int], data: JSONBody[PlanIn]
@@ -125,13 +131,21 @@ class PlanApi(Controller):
         plan_id = await plans.create_plan(principal, board_id, data.year)
         return await plan_json(principal, plan_id)
 
-    @get("/api/plans/{plan_id:int}", summary="En planversion med kontrollmoment och risker")
+    @get(
+        "/api/plans/{plan_id:int}",
+        summary="En planversion med kontrollmoment och risker",
+        responses=errors(*READ),
+    )
     async def get_one(self, request: Request, plan_id: FromPath[int]) -> PlanOut:
         """Status, decision, deadline flag, every version and the controls with their risks'
         values and colours (pinned once adopted)."""
         return await plan_json(principal_of(request), plan_id)
 
-    @get("/api/plans/{plan_id:int}/readiness", summary="Vad som saknas före beslut")
+    @get(
+        "/api/plans/{plan_id:int}/readiness",
+        summary="Vad som saknas före beslut",
+        responses=errors(*READ),
+    )
     async def readiness(self, request: Request, plan_id: FromPath[int]) -> ReadinessOut:
         """Missing shared points, high risks without control or motivation, incomplete
         controls. Only a draft can be sent: any other status is reported as field 'status'."""
@@ -146,6 +160,7 @@ class PlanApi(Controller):
         "/api/plans/{plan_id:int}/controls",
         summary="Lägg till ett kontrollmoment i utkastet",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def add_control(
         self, request: Request, plan_id: FromPath[int], data: JSONBody[ControlIn]
@@ -155,7 +170,11 @@ class PlanApi(Controller):
         new_id = await plan_controls.add_control(principal, plan_id, new_control(data))
         return await control_json(principal, new_id)
 
-    @put("/api/plan-controls/{plan_control_id:int}", summary="Ändra ett kontrollmoment")
+    @put(
+        "/api/plan-controls/{plan_control_id:int}",
+        summary="Ändra ett kontrollmoment",
+        responses=errors(*WRITE),
+    )
     async def update_control(
         self, request: Request, plan_control_id: FromPath[int], data: JSONBody[ControlChangeIn]
     ) -> PlanControlOut:
@@ -172,6 +191,7 @@ class PlanApi(Controller):
         "/api/plan-controls/{plan_control_id:int}",
         summary="Ta bort ett kontrollmoment ur utkastet",
         status_code=HTTP_204_NO_CONTENT,
+        responses=errors(*WRITE),
     )
     async def remove_control(self, request: Request, plan_control_id: FromPath[int]) -> None:
         """KS's shared points cannot be removed; 409 unless the plan is a draft."""
@@ -181,6 +201,7 @@ class PlanApi(Controller):
         "/api/plans/{plan_id:int}/send-for-decision",
         summary="Markera planen för beslut",
         status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
     )
     async def send_for_decision(self, request: Request, plan_id: FromPath[int]) -> PlanOut:
         """A complete draft becomes 'för beslut'; otherwise 409 listing what is missing."""
@@ -192,6 +213,7 @@ class PlanApi(Controller):
         "/api/plans/{plan_id:int}/return-to-draft",
         summary="Ta tillbaka planen till utkast",
         status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
     )
     async def return_to_draft(self, request: Request, plan_id: FromPath[int]) -> PlanOut:
         """Only a plan 'för beslut' can go back; an adopted plan never does (409)."""
@@ -203,6 +225,7 @@ class PlanApi(Controller):
         "/api/plans/{plan_id:int}/adopt",
         summary="Registrera nämndens beslut om planen",
         status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
     )
     async def adopt(
         self, request: Request, plan_id: FromPath[int], data: JSONBody[DecisionIn]
@@ -218,6 +241,7 @@ class PlanApi(Controller):
         "/api/plans/{plan_id:int}/new-version",
         summary="Påbörja en ny version av den antagna planen",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def new_version(self, request: Request, plan_id: FromPath[int]) -> PlanOut:
         """A draft copy of the adopted plan; its controls keep their identity and results."""
@@ -229,6 +253,7 @@ class PlanApi(Controller):
         "/api/plans/{plan_id:int}/add-shared-points",
         summary="Lägg in KS:s gemensamma kontrollmoment i utkastet",
         status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
     )
     async def add_shared_points(
         self, request: Request, plan_id: FromPath[int]
@@ -238,7 +263,7 @@ class PlanApi(Controller):
         added = await plan_controls.add_missing_shared_points(principal, plan_id)
         return SharedPointsAddedOut(added=added, plan=await plan_json(principal, plan_id))
 
-    @get("/api/plan-status", summary="Nämndernas planer mot deadline")
+    @get("/api/plan-status", summary="Nämndernas planer mot deadline", responses=errors(401, 422))
     async def plan_status(self, request: Request, year: QueryInt = None) -> PlanStatusOverviewOut:
         """Every board: adopted on time, late, missing after the deadline, or not yet adopted.
         Adoption is a public decision; the plan itself needs read access. Default: this year."""
@@ -248,7 +273,11 @@ class PlanApi(Controller):
             year=year, deadline=plan_deadline(year), boards=[status_out(s) for s in statuses]
         )
 
-    @get("/api/shared-controls", summary="KS:s gemensamma kontrollmoment för ett år")
+    @get(
+        "/api/shared-controls",
+        summary="KS:s gemensamma kontrollmoment för ett år",
+        responses=errors(401, 404, 422),
+    )
     async def get_shared(self, request: Request, year: QueryInt = None) -> SharedDecisionOut:
         """The decision (date, §, Dnr) and its points; 404 until KS has decided."""
         year = _year(year)
@@ -261,6 +290,7 @@ class PlanApi(Controller):
         "/api/shared-controls",
         summary="Registrera KS:s beslut om gemensamma kontrollmoment",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def record_shared(
         self, request: Request, data: JSONBody[SharedDecisionIn]
@@ -289,7 +319,11 @@ class PlanApi(Controller):
         assert decision is not None  # stored just above
         return shared_decision_out(decision)
 
-    @get("/api/control-owners/{board_id:int}", summary="Valbara kontrollansvariga i nämnden")
+    @get(
+        "/api/control-owners/{board_id:int}",
+        summary="Valbara kontrollansvariga i nämnden",
+        responses=errors(*READ),
+    )
     async def control_owners(self, request: Request, board_id: FromPath[int]) -> list[OwnerOut]:
         """Active users holding the board's control-owner role, by name."""
         await board_or_404(board_id)

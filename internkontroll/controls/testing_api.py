@@ -17,6 +17,7 @@ from litestar.openapi.spec import (
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from internkontroll.api_schemas import READ, WRITE, errors
 from internkontroll.auth.principal import Principal
 from internkontroll.controls import deviations, evidence, results
 from internkontroll.controls.deviations import ActionInput, AnalysisInput
@@ -93,19 +94,31 @@ class TestingApi(Controller):
     guards = [login_required]
     tags = ["Kontroller och avvikelser"]
 
-    @get("/api/my-controls", summary="Mina kontroller: mina tillfällen och åtgärder")
+    @get(
+        "/api/my-controls",
+        summary="Mina kontroller: mina tillfällen och åtgärder",
+        responses=errors(401),
+    )
     async def mine(self, request: Request) -> MyControlsOut:
         """Occasions of every control the user owns in an adopted plan (overdue, upcoming,
         done this year) and the open actions the user answers for."""
         return my_controls_out(await my_controls(principal_of(request)), today())
 
-    @get("/api/controls/{control_id:int}", summary="Ett kontrollmoments tillfällen och resultat")
+    @get(
+        "/api/controls/{control_id:int}",
+        summary="Ett kontrollmoments tillfällen och resultat",
+        responses=errors(*READ),
+    )
     async def record(self, request: Request, control_id: FromPath[int]) -> ControlRecordOut:
         """The control as its latest decided plan version reads, every occasion with its
         traffic light and results (corrections included), evidence, deviations and actions."""
         return await record_json(principal_of(request), control_id)
 
-    @get("/api/boards/{board_id:int}/results", summary="Nämndens kontrollresultat för ett år")
+    @get(
+        "/api/boards/{board_id:int}/results",
+        summary="Nämndens kontrollresultat för ett år",
+        responses=errors(*READ),
+    )
     async def board(
         self, request: Request, board_id: FromPath[int], year: QueryInt = None
     ) -> BoardResultsOut:
@@ -118,6 +131,7 @@ class TestingApi(Controller):
         "/api/occasions/{occasion_id:int}/results",
         summary="Logga ett resultat",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def log(
         self, request: Request, occasion_id: FromPath[int], data: JSONBody[ResultIn]
@@ -134,6 +148,7 @@ class TestingApi(Controller):
         "/api/results/{result_id:int}/corrections",
         summary="Rätta ett resultat",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def correct(
         self, request: Request, result_id: FromPath[int], data: JSONBody[CorrectionIn]
@@ -153,6 +168,7 @@ class TestingApi(Controller):
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,
         operation_class=EvidenceUploadOperation,
+        responses=errors(400, 401, 403, 404, 409, 411, 413, 415, 422),
     )
     async def upload(self, request: Request, result_id: FromPath[int]) -> ControlRecordOut:
         """multipart/form-data with one to five `file` parts. Allowed: PDF, images, office
@@ -170,7 +186,11 @@ class TestingApi(Controller):
             await close_all(files)
         return await record_json(principal, row["control"])
 
-    @patch("/api/deviations/{deviation_id:int}", summary="Beskriv avvikelsen och dess orsak")
+    @patch(
+        "/api/deviations/{deviation_id:int}",
+        summary="Beskriv avvikelsen och dess orsak",
+        responses=errors(*WRITE),
+    )
     async def analyse(
         self, request: Request, deviation_id: FromPath[int], data: JSONBody[AnalysisIn]
     ) -> ControlRecordOut:
@@ -185,6 +205,7 @@ class TestingApi(Controller):
         "/api/deviations/{deviation_id:int}/actions",
         summary="Lägg till en åtgärd",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def add_action(
         self, request: Request, deviation_id: FromPath[int], data: JSONBody[ActionIn]
@@ -200,6 +221,7 @@ class TestingApi(Controller):
         "/api/actions/{action_id:int}/postpone",
         summary="Skjut upp en åtgärd",
         status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
     )
     async def postpone(
         self, request: Request, action_id: FromPath[int], data: JSONBody[PostponeIn]
@@ -209,7 +231,12 @@ class TestingApi(Controller):
         await deviations.postpone_action(principal, action_id, data.due_on, data.reason)
         return await self._action_record(principal, action_id)
 
-    @post("/api/actions/{action_id:int}/close", summary="Avsluta en åtgärd", status_code=200)
+    @post(
+        "/api/actions/{action_id:int}/close",
+        summary="Avsluta en åtgärd",
+        status_code=200,
+        responses=errors(*WRITE),
+    )
     async def close(
         self, request: Request, action_id: FromPath[int], data: JSONBody[CloseIn]
     ) -> ControlRecordOut:
@@ -222,6 +249,7 @@ class TestingApi(Controller):
         "/api/actions/{action_id:int}/checks",
         summary="Följ upp en avslutad åtgärd",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def check(
         self, request: Request, action_id: FromPath[int], data: JSONBody[CheckIn]

@@ -7,6 +7,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
+from internkontroll.api_schemas import READ, errors
 from internkontroll.auth.permissions import Action, can
 from internkontroll.auth.routes import role_summary
 from internkontroll.organisation import services
@@ -117,13 +118,17 @@ class OrganisationApi(Controller):
     guards = [login_required]
     tags = ["Organisation"]
 
-    @get("/", summary="Nämnder jag får läsa")
+    @get("/", summary="Nämnder jag får läsa", responses=errors(401))
     async def list_boards(self, request: Request) -> list[BoardSummary]:
         """Boards the signed-in user may read, KS first."""
         boards = await services.visible_boards(principal_of(request), include_inactive=True)
         return [msgspec.convert(b, BoardSummary, from_attributes=False) for b in boards]
 
-    @get("/{board_id:int}", summary="En nämnd med förvaltningar, processer och medlemmar")
+    @get(
+        "/{board_id:int}",
+        summary="En nämnd med förvaltningar, processer och medlemmar",
+        responses=errors(*READ),
+    )
     async def get_board(self, request: Request, board_id: FromPath[int]) -> BoardOut:
         """One board; 404 if unknown, 403 if the user has no role on it."""
         detail = await services.board_detail(principal_of(request), board_id)

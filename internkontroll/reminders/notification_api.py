@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from internkontroll.api_schemas import errors
 from internkontroll.errors import ValidationFailed
 from internkontroll.reminders import calendar_feed, notifications
 from internkontroll.reminders.notifications import NotificationView, Preferences
@@ -123,7 +124,7 @@ class NotificationApi(Controller):
     guards = [login_required]
     tags = ["Påminnelser"]
 
-    @get("/api/notifications", summary="Mina påminnelser")
+    @get("/api/notifications", summary="Mina påminnelser", responses=errors(401, 422))
     async def index(
         self,
         request: Request,
@@ -154,6 +155,7 @@ class NotificationApi(Controller):
         "/api/notifications/{notification_id:int}/read",
         summary="Markera en påminnelse som läst",
         status_code=HTTP_200_OK,
+        responses=errors(401, 404, 422),
     )
     async def read_one(self, request: Request, notification_id: FromPath[int]) -> NotificationOut:
         """Only one's own: another user's reminder answers 404 like a missing one."""
@@ -165,13 +167,18 @@ class NotificationApi(Controller):
         "/api/notifications/read-all",
         summary="Markera alla påminnelser som lästa",
         status_code=HTTP_200_OK,
+        responses=errors(401),
     )
     async def read_all(self, request: Request) -> ReadAllOut:
         """Marks every unread reminder of the user read."""
         marked = await notifications.mark_all_read(principal_of(request))
         return ReadAllOut(marked=marked, unread_count=0)
 
-    @get("/api/notifications/preferences", summary="Mina inställningar för påminnelser")
+    @get(
+        "/api/notifications/preferences",
+        summary="Mina inställningar för påminnelser",
+        responses=errors(401),
+    )
     async def preferences(self, request: Request) -> PreferencesOut:
         """E-mail on or off, whether e-mail is configured at all, and the calendar feed URL."""
         user_id = principal_of(request).id
@@ -181,6 +188,7 @@ class NotificationApi(Controller):
         "/api/notifications/preferences",
         summary="Slå på eller av e-post om påminnelser",
         status_code=HTTP_200_OK,
+        responses=errors(400, 401, 422),
     )
     async def set_preferences(
         self, request: Request, data: JSONBody[PreferencesIn]
@@ -194,6 +202,7 @@ class NotificationApi(Controller):
         "/api/calendar-feed/renew",
         summary="Förnya kalenderflödets adress",
         status_code=HTTP_200_OK,
+        responses=errors(401),
     )
     async def renew_feed(self, request: Request) -> CalendarFeedOut:
         """A new secret address; the old one stops working at once."""

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
+from internkontroll.api_schemas import errors
 from internkontroll.auth.permissions import readable_board_ids
 from internkontroll.reminders.wheel import Wheel, WheelMonth, build_wheel
 from internkontroll.reminders.wheel_counts import ActionCounts, OccasionCounts
@@ -190,7 +191,11 @@ class WheelApi(Controller):
     guards = [login_required]
     tags = ["Påminnelser och årshjul"]
 
-    @get("/api/wheel", summary="Årshjulet: årets hållpunkter med status, månad för månad")
+    @get(
+        "/api/wheel",
+        summary="Årshjulet: årets hållpunkter med status, månad för månad",
+        responses=errors(401, 422),
+    )
     async def wheel(self, request: Request, year: YearQuery = None) -> WheelOut:
         """The plan deadline, reporting points, follow-ups to KS, KS's shared points and
         consolidated review, with status (done, late, ongoing, upcoming) and counts, and per

@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from internkontroll.api_schemas import READ, WRITE, errors
 from internkontroll.auth.principal import Principal
 from internkontroll.controls.decisions import DecisionInput
 from internkontroll.controls.schemas import DecisionIn
@@ -39,7 +40,9 @@ class FollowUpApi(Controller):
     guards = [login_required]
     tags = ["Uppföljning"]
 
-    @get(BASE, summary="Nämndens uppföljning vid ett rapporteringstillfälle")
+    @get(
+        BASE, summary="Nämndens uppföljning vid ett rapporteringstillfälle", responses=errors(*READ)
+    )
     async def get_follow_up(
         self, request: Request, board_id: FromPath[int], year: FromPath[int], period: FromPath[str]
     ) -> FollowUpOut:
@@ -48,7 +51,7 @@ class FollowUpApi(Controller):
         the nämnd has approved it. An unknown period is 422 naming `period`."""
         return await follow_up_json(principal_of(request), board_id, year, period)
 
-    @put(BASE, summary="Spara uppföljningens samlade bedömning (utkast)")
+    @put(BASE, summary="Spara uppföljningens samlade bedömning (utkast)", responses=errors(*WRITE))
     async def save(
         self,
         request: Request,
@@ -70,6 +73,7 @@ class FollowUpApi(Controller):
         f"{BASE}/decision",
         summary="Registrera nämndens beslut om uppföljningen",
         status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
     )
     async def decide(
         self,
@@ -87,7 +91,12 @@ class FollowUpApi(Controller):
         await approve_follow_up(principal, board_id, year, period, decision)
         return await follow_up_json(principal, board_id, year, period)
 
-    @post(f"{BASE}/send", summary="Skicka uppföljningen till KS", status_code=HTTP_200_OK)
+    @post(
+        f"{BASE}/send",
+        summary="Skicka uppföljningen till KS",
+        status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
+    )
     async def send(
         self, request: Request, board_id: FromPath[int], year: FromPath[int], period: FromPath[str]
     ) -> FollowUpOut:
@@ -97,7 +106,13 @@ class FollowUpApi(Controller):
         await send_follow_up(principal, board_id, year, period)
         return await follow_up_json(principal, board_id, year, period)
 
-    @get(f"{BASE}/follow-up.pdf", summary="Uppföljningen som PDF")
+    @get(
+        f"{BASE}/follow-up.pdf",
+        summary="Uppföljningen som PDF",
+        media_type=PDF_MEDIA_TYPE,
+        response_description="PDF-fil",
+        responses=errors(*READ),
+    )
     async def pdf(
         self, request: Request, board_id: FromPath[int], year: FromPath[int], period: FromPath[str]
     ) -> Response[bytes]:
@@ -107,7 +122,13 @@ class FollowUpApi(Controller):
         )
         return download(content, filename, PDF_MEDIA_TYPE)
 
-    @get(f"{BASE}/follow-up.xlsx", summary="Uppföljningen som Excel")
+    @get(
+        f"{BASE}/follow-up.xlsx",
+        summary="Uppföljningen som Excel",
+        media_type=XLSX_MEDIA_TYPE,
+        response_description="Excelfil (xlsx)",
+        responses=errors(*READ),
+    )
     async def xlsx(
         self, request: Request, board_id: FromPath[int], year: FromPath[int], period: FromPath[str]
     ) -> Response[bytes]:

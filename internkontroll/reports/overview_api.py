@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
+from internkontroll.api_schemas import errors
 from internkontroll.auth.permissions import Action
 from internkontroll.reports.overview import (
     chosen_period,
@@ -49,7 +50,11 @@ class OverviewApi(Controller):
     guards = [allowed(Action.VIEW_ALL_BOARDS)]
     tags = ["KS uppföljning"]
 
-    @get("/api/overview", summary="KS översikt: alla nämnder för ett rapporteringstillfälle")
+    @get(
+        "/api/overview",
+        summary="KS översikt: alla nämnder för ett rapporteringstillfälle",
+        responses=errors(401, 403, 422),
+    )
     async def overview(
         self, request: Request, year: YearQuery = None, period: PeriodQuery = None
     ) -> OverviewOut:
@@ -59,7 +64,11 @@ class OverviewApi(Controller):
         chosen = chosen_period(year, period)
         return overview_out(await overview(principal_of(request), chosen.year, chosen))
 
-    @get("/api/shared-results", summary="Gemensamma kontrollmoment: alla nämnders resultat")
+    @get(
+        "/api/shared-results",
+        summary="Gemensamma kontrollmoment: alla nämnders resultat",
+        responses=errors(401, 403, 422),
+    )
     async def shared(
         self, request: Request, year: YearQuery = None, period: PeriodQuery = None
     ) -> SharedResultsOut:
@@ -70,13 +79,21 @@ class OverviewApi(Controller):
             chosen, await shared_points_report(principal_of(request), chosen.year, chosen)
         )
 
-    @get("/api/trends", summary="Trender: varje nämnds siffror år för år")
+    @get(
+        "/api/trends", summary="Trender: varje nämnds siffror år för år", responses=errors(401, 403)
+    )
     async def trends(self, request: Request) -> TrendsOut:
         """Per active board the figures of each year there are plans for (past years per
         helår, this year per the latest reporting point reached), oldest first."""
         return trends_out(await trend_table(principal_of(request)))
 
-    @get("/api/overview.pdf", summary="KS översikt som PDF")
+    @get(
+        "/api/overview.pdf",
+        summary="KS översikt som PDF",
+        media_type=PDF_MEDIA_TYPE,
+        response_description="PDF-fil",
+        responses=errors(401, 403, 422),
+    )
     async def overview_pdf(
         self, request: Request, year: YearQuery = None, period: PeriodQuery = None
     ) -> Response[bytes]:
@@ -85,7 +102,13 @@ class OverviewApi(Controller):
         name, content = await render_overview_pdf(principal_of(request), chosen.year, chosen)
         return download(content, name, PDF_MEDIA_TYPE)
 
-    @get("/api/overview.xlsx", summary="KS översikt som Excel")
+    @get(
+        "/api/overview.xlsx",
+        summary="KS översikt som Excel",
+        media_type=XLSX_MEDIA_TYPE,
+        response_description="Excelfil (xlsx)",
+        responses=errors(401, 403, 422),
+    )
     async def overview_xlsx(
         self, request: Request, year: YearQuery = None, period: PeriodQuery = None
     ) -> Response[bytes]:
@@ -94,7 +117,13 @@ class OverviewApi(Controller):
         name, content = await render_overview_workbook(principal_of(request), chosen.year, chosen)
         return download(content, name, XLSX_MEDIA_TYPE)
 
-    @get("/api/shared-results.pdf", summary="Gemensamma kontrollmoment som PDF")
+    @get(
+        "/api/shared-results.pdf",
+        summary="Gemensamma kontrollmoment som PDF",
+        media_type=PDF_MEDIA_TYPE,
+        response_description="PDF-fil",
+        responses=errors(401, 403, 422),
+    )
     async def shared_pdf(
         self, request: Request, year: YearQuery = None, period: PeriodQuery = None
     ) -> Response[bytes]:
@@ -103,7 +132,13 @@ class OverviewApi(Controller):
         name, content = await render_shared_pdf(principal_of(request), chosen.year, chosen)
         return download(content, name, PDF_MEDIA_TYPE)
 
-    @get("/api/shared-results.xlsx", summary="Gemensamma kontrollmoment som Excel")
+    @get(
+        "/api/shared-results.xlsx",
+        summary="Gemensamma kontrollmoment som Excel",
+        media_type=XLSX_MEDIA_TYPE,
+        response_description="Excelfil (xlsx)",
+        responses=errors(401, 403, 422),
+    )
     async def shared_xlsx(
         self, request: Request, year: YearQuery = None, period: PeriodQuery = None
     ) -> Response[bytes]:

@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from internkontroll.api_schemas import READ, WRITE, errors
 from internkontroll.controls.decisions import DecisionInput
 from internkontroll.controls.schemas import DecisionIn
 from internkontroll.reports.review import decide_review, save_review
@@ -24,7 +25,11 @@ class ReviewApi(Controller):
     guards = [login_required]
     tags = ["KS:s samlade bedömning"]
 
-    @get("/api/reviews/{year:int}", summary="KS:s samlade bedömning av ett år")
+    @get(
+        "/api/reviews/{year:int}",
+        summary="KS:s samlade bedömning av ett år",
+        responses=errors(*READ),
+    )
     async def get_review(self, request: Request, year: FromPath[int]) -> ReviewOut:
         """Status (none, draft, decided), KS's decision, findings, improvement proposals, the
         judgement and key figures of every board, judgements per process, and the boards whose
@@ -35,6 +40,7 @@ class ReviewApi(Controller):
         "/api/reviews/{year:int}",
         summary="Spara utkastet till KS:s samlade bedömning",
         status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
     )
     async def save(
         self, request: Request, year: FromPath[int], data: JSONBody[ReviewIn]
@@ -49,6 +55,7 @@ class ReviewApi(Controller):
         "/api/reviews/{year:int}/decision",
         summary="Registrera KS:s beslut om den samlade bedömningen",
         status_code=HTTP_200_OK,
+        responses=errors(*WRITE),
     )
     async def decide(
         self, request: Request, year: FromPath[int], data: JSONBody[DecisionIn]
@@ -61,13 +68,25 @@ class ReviewApi(Controller):
         await decide_review(principal, year, decision)
         return review_out(await review_document(principal, year))
 
-    @get("/api/reviews/{year:int}/review.pdf", summary="KS:s samlade bedömning som PDF")
+    @get(
+        "/api/reviews/{year:int}/review.pdf",
+        summary="KS:s samlade bedömning som PDF",
+        media_type=PDF_MEDIA_TYPE,
+        response_description="PDF-fil",
+        responses=errors(*READ),
+    )
     async def pdf(self, request: Request, year: FromPath[int]) -> Response[bytes]:
         """A4, ready to attach to KS's agenda; a draft is marked UTKAST. 404 without a review."""
         filename, content = await render_review_pdf(principal_of(request), year)
         return download(content, filename, PDF_MEDIA_TYPE)
 
-    @get("/api/reviews/{year:int}/review.xlsx", summary="KS:s samlade bedömning som Excel")
+    @get(
+        "/api/reviews/{year:int}/review.xlsx",
+        summary="KS:s samlade bedömning som Excel",
+        media_type=XLSX_MEDIA_TYPE,
+        response_description="Excelfil (xlsx)",
+        responses=errors(*READ),
+    )
     async def xlsx(self, request: Request, year: FromPath[int]) -> Response[bytes]:
         """The same content as the PDF: one sheet per part. 404 without a review."""
         filename, content = await render_review_workbook(principal_of(request), year)

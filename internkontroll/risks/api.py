@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
@@ -11,7 +11,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from internkontroll.api_schemas import READ, WRITE, FileUploadOperation, errors, nul_errors
 from internkontroll.auth.permissions import Action, require
+from internkontroll.errors import ValidationFailed
 from internkontroll.risks import assessments, excel, register, scales, views
 from internkontroll.risks.schemas import (
     AcceptedHighRiskOut,
@@ -78,7 +80,11 @@ class RiskApi(Controller):
     guards = [login_required]
     tags = ["Riskbedömning"]
 
-    @get("/api/boards/{board_id:int}/risks", summary="Nämndens riskregister för ett år")
+    @get(
+        "/api/boards/{board_id:int}/risks",
+        summary="Nämndens riskregister för ett år",
+        responses=errors(*READ),
+    )
     async def list_register(
         self, request: Request, board_id: FromPath[int], year: QueryInt = None
     ) -> list[RegisterEntryOut]:
@@ -99,6 +105,7 @@ class RiskApi(Controller):
         "/api/boards/{board_id:int}/risks",
         summary="Lägg till en risk i nämndens register",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def create(
         self,
@@ -112,12 +119,16 @@ class RiskApi(Controller):
         risk_id = await register.create_risk(principal, board_id, _year(year), _risk_input(data))
         return await risk_detail(principal, risk_id)
 
-    @get("/api/risks/{risk_id:int}", summary="En risk med hela bedömningshistoriken")
+    @get(
+        "/api/risks/{risk_id:int}",
+        summary="En risk med hela bedömningshistoriken",
+        responses=errors(*READ),
+    )
     async def get_one(self, request: Request, risk_id: FromPath[int]) -> RiskDetailOut:
         """Every scoring over the years, newest first."""
         return await risk_detail(principal_of(request), risk_id)
 
-    @put("/api/risks/{risk_id:int}", summary="Ändra en risk")
+    @put("/api/risks/{risk_id:int}", summary="Ändra en risk", responses=errors(*WRITE))
     async def update(
         self, request: Request, risk_id: FromPath[int], data: JSONBody[RiskIn]
     ) -> RiskDetailOut:
@@ -126,7 +137,11 @@ class RiskApi(Controller):
         await register.update_risk(principal, risk_id, _risk_input(data), active=data.active)
         return await risk_detail(principal, risk_id)
 
-    @get("/api/risks/{risk_id:int}/assessments", summary="Riskens bedömningar")
+    @get(
+        "/api/risks/{risk_id:int}/assessments",
+        summary="Riskens bedömningar",
+        responses=errors(*READ),
+    )
     async def list_assessments(
         self, request: Request, risk_id: FromPath[int]
     ) -> list[AssessmentOut]:
@@ -137,6 +152,7 @@ class RiskApi(Controller):
         "/api/risks/{risk_id:int}/assessments",
         summary="Bedöm risken för ett år",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def assess(
         self, request: Request, risk_id: FromPath[int], data: JSONBody[AssessmentIn]
@@ -159,6 +175,7 @@ class RiskApi(Controller):
         "/api/boards/{board_id:int}/risks/start-year",
         summary="Påbörja nästa års riskanalys",
         status_code=HTTP_201_CREATED,
+        responses=errors(*WRITE),
     )
     async def start_year(
         self, request: Request, board_id: FromPath[int], data: JSONBody[StartYearIn]
@@ -167,7 +184,11 @@ class RiskApi(Controller):
         copied = await assessments.start_year(principal_of(request), board_id, data.from_year)
         return StartYearOut(from_year=data.from_year, to_year=data.from_year + 1, copied=copied)
 
-    @get("/api/boards/{board_id:int}/heatmap", summary="Nämndens riskkarta som data")
+    @get(
+        "/api/boards/{board_id:int}/heatmap",
+        summary="Nämndens riskkarta som data",
+        responses=errors(*READ),
+    )
     async def board_heat_map(
         self,
         request: Request,
@@ -186,7 +207,11 @@ class RiskApi(Controller):
         )
         return heat_map_out(heat_map, board_id, process_id, category_id)
 
-    @get("/api/heatmap", summary="Riskkarta över alla nämnder jag får läsa")
+    @get(
+        "/api/heatmap",
+        summary="Riskkarta över alla nämnder jag får läsa",
+        responses=errors(401, 422),
+    )
     async def all_heat_map(
         self,
         request: Request,
@@ -197,44 +222,69 @@ class RiskApi(Controller):
         heat_map = await views.heat_map(principal_of(request), _year(year), category_id=category_id)
         return heat_map_out(heat_map, None, None, category_id)
 
-    @get("/api/risk-overview", summary="Riskbild per nämnd (KS, samordnare, revisorer)")
-    async def overview(
-        self, request: Request, year: QueryInt = None
-    ) -> list[BoardSummaryOut]:
+    @get(
+        "/api/risk-overview",
+        summary="Riskbild per nämnd (KS, samordnare, revisorer)",
+        responses=errors(401, 403, 422),
+    )
+    async def overview(self, request: Request, year: QueryInt = None) -> list[BoardSummaryOut]:
         """Assessed, high and accepted high risks per board."""
         principal = principal_of(request)
         require(principal, Action.VIEW_ALL_BOARDS)
         return [summary_out(s) for s in await views.board_summaries(principal, _year(year))]
 
-    @get("/api/accepted-high-risks", summary="Accepterade höga risker för KS")
-    async def accepted(
-        self, request: Request, year: QueryInt = None
-    ) -> list[AcceptedHighRiskOut]:
+    @get(
+        "/api/accepted-high-risks",
+        summary="Accepterade höga risker för KS",
+        responses=errors(401, 403, 422),
+    )
+    async def accepted(self, request: Request, year: QueryInt = None) -> list[AcceptedHighRiskOut]:
         """High risks that a board accepted, with the written motivation."""
         rows = await views.accepted_high_risks(principal_of(request), _year(year))
         return [accepted_out(r) for r in rows]
 
-    @get("/api/risk-scale", summary="Kommunens riskmatris")
+    @get("/api/risk-scale", summary="Kommunens riskmatris", responses=errors(401))
     async def get_scale(self) -> ScaleOut:
         """The current scale: levels with definitions, bands, colours and plan threshold."""
         scale_id, scale = await scales.current_scale()
         return scale_out(scale_id, scale)
 
-    @put("/api/risk-scale", summary="Ny version av riskmatrisen (systemförvaltare)")
+    @put(
+        "/api/risk-scale",
+        summary="Ny version av riskmatrisen (systemförvaltare)",
+        responses=errors(*WRITE),
+    )
     async def put_scale(self, request: Request, data: JSONBody[ScaleIn]) -> ScaleOut:
         """Stores a new version; assessments already made keep the scale they were scored on."""
+        principal = principal_of(request)
+        require(principal, Action.ADMINISTER)
         payload = msgspec.to_builtins(data)
+        # PostgreSQL refuses a NUL in text; the scale's own checks do not look for one.
+        if bad := nul_errors(payload):
+            raise ValidationFailed(bad)
         note = payload.pop("note")
-        version_id = await scales.change_scale(principal_of(request), payload, note)
+        version_id = await scales.change_scale(principal, payload, note)
         _, scale = await scales.current_scale()
         return scale_out(version_id, scale)
 
-    @get("/api/risks/template.xlsx", summary="Excelmall för import av riskanalys")
+    @get(
+        "/api/risks/template.xlsx",
+        summary="Excelmall för import av riskanalys",
+        media_type=excel.XLSX_MEDIA_TYPE,
+        response_description="Excelfil (xlsx)",
+        responses=errors(401),
+    )
     async def template(self) -> Response[bytes]:
         """The documented import template."""
         return xlsx_response(await excel.template_workbook(), "riskanalys-mall.xlsx")
 
-    @get("/api/boards/{board_id:int}/risks/export.xlsx", summary="Riskregistret som Excel")
+    @get(
+        "/api/boards/{board_id:int}/risks/export.xlsx",
+        summary="Riskregistret som Excel",
+        media_type=excel.XLSX_MEDIA_TYPE,
+        response_description="Excelfil (xlsx)",
+        responses=errors(*READ),
+    )
     async def export(
         self, request: Request, board_id: FromPath[int], year: QueryInt = None
     ) -> Response[bytes]:
@@ -243,10 +293,14 @@ class RiskApi(Controller):
         content = await excel.export_register(principal_of(request), _year(year), board_id)
         return xlsx_response(content, excel.export_filename(_year(year), board["short_name"]))
 
-    @get("/api/risks/export.xlsx", summary="Alla läsbara nämnders riskregister som Excel")
-    async def export_all(
-        self, request: Request, year: QueryInt = None
-    ) -> Response[bytes]:
+    @get(
+        "/api/risks/export.xlsx",
+        summary="Alla läsbara nämnders riskregister som Excel",
+        media_type=excel.XLSX_MEDIA_TYPE,
+        response_description="Excelfil (xlsx)",
+        responses=errors(401, 403, 422),
+    )
+    async def export_all(self, request: Request, year: QueryInt = None) -> Response[bytes]:
         """One sheet with a Nämnd column."""
         content = await excel.export_register(principal_of(request), _year(year), None)
         return xlsx_response(content, excel.export_filename(_year(year), None))
@@ -255,12 +309,14 @@ class RiskApi(Controller):
         "/api/boards/{board_id:int}/risks/import",
         summary="Importera riskanalys från Excel (allt eller inget)",
         status_code=HTTP_201_CREATED,
+        responses=errors(400, 401, 403, 404, 409, 413, 415, 422),
+        operation_class=FileUploadOperation,
     )
     async def import_file(
         self,
         request: Request,
         board_id: FromPath[int],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         year: QueryInt = None,
     ) -> ImportOut:
         """Send the workbook as a multipart file field (e.g. `file`); a bad row rejects the
@@ -269,17 +325,26 @@ class RiskApi(Controller):
         # Refuse before reading the upload: nobody learns anything about a file they may not send.
         await register.board_or_404(board_id)
         require(principal, Action.EDIT_RISKS, board_id)
-        content = await read_upload(data)
+        upload = uploaded_file(data)
+        content = await read_upload(upload)
         result = await excel.import_register(
-            principal, board_id, _year(year), content, data.filename or ""
+            principal, board_id, _year(year), content, upload.filename or ""
         )
         return ImportOut(result.created, result.updated, result.assessed)
 
 
+def uploaded_file(form: dict[str, Any]) -> UploadFile:
+    """The form's file: the field `file`, or else the first file in any field."""
+    values = [form.get("file"), *form.values()]
+    for value in values:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, UploadFile):
+                return item
+    raise ValidationFailed.one("file", "välj en Excelfil (.xlsx) att importera")
+
+
 async def read_upload(upload: UploadFile) -> bytes:
     """The uploaded bytes, refusing anything over the import limit without reading it all."""
-    from internkontroll.errors import ValidationFailed
-
     content = await upload.read(excel.MAX_IMPORT_BYTES + 1)
     if len(content) > excel.MAX_IMPORT_BYTES:
         limit = excel.MAX_IMPORT_BYTES // (1024 * 1024)
