@@ -116,6 +116,13 @@ PROBES: list[Probe] = [
     row("401  201 403 403 403 403 403 403 403 403", "POST", "/admin",
         suffix="/api/tables/board/", json=ADMIN_BOARD, csrf="piccolo"),
     *RISK_PROBES,
+    # Alla risker: every role lists the risks of the boards it reads (none for no_role).
+    row("303  200 200 200 200 200 200 200 200 200", "GET", "/risker", suffix="?ar=2026",
+        check="risk_list"),
+    row("303  422 422 422 422 422 422 422 422 422", "GET", "/risker", suffix="?hantering=x",
+        messages={422: "hantering"}),
+    row("401  200 200 200 200 200 200 200 200 200", "GET", "/api/risks", suffix="?year=2026",
+        check="risk_list"),
     *PLAN_PROBES,
     *TESTING_PROBES,
     *route_probes_followup.PROBES,
@@ -468,6 +475,13 @@ def check_body(
         want = [RISK_TITLES[k] for k in ("own", "other")]
         missing = [t for t in want if t not in response.text]
         return [f"{where}: overview lacks accepted risks {missing}"] if missing else []
+    if probe.check == "risk_list":
+        want = {RISK_TITLES[k] for k in ("own", "other") if k in READABLE[role]}
+        if probe.route.startswith("/api/"):
+            got = {r["title"] for r in response.json()}
+        else:
+            got = {t for t in RISK_TITLES.values() if t in response.text}
+        return [] if got == want else [f"{where}: lists risks {got}, expected {want}"]
     if probe.check == "accepted":
         got = {a["title"] for a in response.json()}
         want = {RISK_TITLES[k] for k in ("own", "other")}

@@ -35,6 +35,7 @@ MEASURED = {
     "register.page",
     "register.api",
     "risk_list.page",
+    "risk_list.api",
     "plan_pdf",
     "review_pdf",
 }
