@@ -1,66 +1,20 @@
 """Where a slow request spends its database time: each SQL statement's duration, per request.
 
-Off unless `python -m bench --slowest N` asks for it. Like internkontroll/querycount.py it wraps
-the engines' statement method once and collects per context (a ContextVar), so only the
-measured request's statements are timed.
+Off unless `python -m bench --slowest N` asks for it. The timings come from
+internkontroll/querycount.py's `timing_queries()`, collected per context, so only the measured
+request's statements are timed.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from functools import wraps
-from time import perf_counter
 
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from internkontroll.querycount import timing_queries as timing_statements
+
+__all__ = ["SQL_SHOWN", "StatementLog", "shorten", "timing_statements"]
 
 SQL_SHOWN = 160  # characters of a statement in the report
-
-_durations: ContextVar[list[tuple[float, str]] | None] = ContextVar(
-    "bench_statement_durations", default=None
-)
-_installed = False
-
-
-def _timed(method):
-    @wraps(method)
-    async def wrapper(self, query, *args, **kwargs):
-        seen = _durations.get()
-        if seen is None:
-            return await method(self, query, *args, **kwargs)
-        start = perf_counter()
-        try:
-            return await method(self, query, *args, **kwargs)
-        finally:
-            seen.append((perf_counter() - start, str(query)))
-
-    return wrapper
-
-
-def install() -> None:
-    """Wrap the engines' statement method so durations can be collected (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    for engine in (PostgresEngine, SQLiteEngine):
-        engine.run_querystring = _timed(engine.run_querystring)
-    _installed = True
-
-
-@contextmanager
-def timing_statements() -> Iterator[list[tuple[float, str]]]:
-    """Collect (seconds, SQL) of every statement run in this context while the block runs."""
-    install()
-    seen: list[tuple[float, str]] = []
-    token = _durations.set(seen)
-    try:
-        yield seen
-    finally:
-        _durations.reset(token)
 
 
 def shorten(sql: str) -> str:

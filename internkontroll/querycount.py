@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
+from time import perf_counter
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 _statements: ContextVar[list[str] | None] = ContextVar("sql_statements", default=None)
+_timings: ContextVar[list[tuple[float, str]] | None] = ContextVar("sql_timings", default=None)
 _installed = False
 
 
@@ -25,7 +27,14 @@ def _counted(method):
         seen = _statements.get()
         if seen is not None:
             seen.append(str(query))
-        return await method(self, query, *args, **kwargs)
+        timed = _timings.get()
+        if timed is None:
+            return await method(self, query, *args, **kwargs)
+        start = perf_counter()
+        try:
+            return await method(self, query, *args, **kwargs)
+        finally:
+            timed.append((perf_counter() - start, str(query)))
 
     return wrapper
 
@@ -51,3 +60,15 @@ def counting_queries() -> Iterator[list[str]]:
         yield seen
     finally:
         _statements.reset(token)
+
+
+@contextmanager
+def timing_queries() -> Iterator[list[tuple[float, str]]]:
+    """Collect (seconds, SQL) of every statement run in this context while the block runs."""
+    install()
+    seen: list[tuple[float, str]] = []
+    token = _timings.set(seen)
+    try:
+        yield seen
+    finally:
+        _timings.reset(token)
